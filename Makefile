@@ -1,0 +1,35 @@
+# Thin entry points. Each target creates .venv (Python 3.11) and installs the project when missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lab lint release clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: generate release/ from source/ and grade the bundled sample class
+demo: $(STAMP)
+	$(BIN)/autograder demo
+
+## test: the whole test suite (what CI runs)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+## lab: JupyterLab on the student notebooks
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=release
+
+## release: regenerate release/ from source/ with nbgrader
+release: $(STAMP)
+	$(BIN)/autograder release
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db .pytest_cache

@@ -1,0 +1,270 @@
+"""The one generic checker every test cell calls: ``check("sigmoid", sigmoid)``.
+
+For each case it runs the reference (tf.keras) and the learner's function on
+private copies of the inputs, watches that no TensorFlow op runs while the
+learner's code does, that the inputs are left untouched, captures warnings and
+stderr (nbgrader zeroes a test cell that writes to stderr), compares within the
+exercise's tolerance and, on a mismatch, names the likely mistake.
+"""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.compare import array_difference, describe, non_finite_where_finite
+from autograder.integrity import WATCH, TensorFlowReport, snapshot, unchanged
+from autograder.quiet import captured_stderr
+from autograder.registry import Case, Exercise, get_exercise
+
+__all__ = ["CheckFailed", "check"]
+
+# NumPy's comparison helpers as they were before any learner code ran.
+_NUMPY_HELPERS = {
+    "np.allclose": (np, "allclose", np.allclose),
+    "np.isclose": (np, "isclose", np.isclose),
+    "np.array_equal": (np, "array_equal", np.array_equal),
+    "np.testing.assert_allclose": (np.testing, "assert_allclose", np.testing.assert_allclose),
+    "np.testing.assert_array_equal": (
+        np.testing,
+        "assert_array_equal",
+        np.testing.assert_array_equal,
+    ),
+}
+
+OVERFLOW_HINT = (
+    "your result is inf or NaN where Keras's is finite: an intermediate value overflowed "
+    "(np.exp of a large number?). Rewrite the formula so that it never exponentiates a "
+    "large positive number."
+)
+
+
+class CheckFailed(AssertionError):
+    """The learner's function does not meet its exercise's contract."""
+
+
+@dataclass
+class LearnerRun:
+    """What happened when the learner's function was called on one case."""
+
+    value: Any = None
+    error: Exception | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    stderr: str = ""
+    tensorflow: TensorFlowReport = field(default_factory=TensorFlowReport)
+
+
+def _quietly(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings(), captured_stderr():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def _expected(exercise: Exercise, case: Case) -> tuple[Any, ValueError | None]:
+    """The reference's value, or the ValueError it raises (part of some contracts)."""
+    try:
+        return _quietly(
+            exercise.reference, *snapshot(case.args), **snapshot(dict(case.kwargs))
+        ), None
+    except ValueError as error:
+        return None, error
+
+
+def _run_learner(exercise: Exercise, fn: Callable[..., Any], case: Case) -> LearnerRun:
+    run = LearnerRun(args=snapshot(case.args), kwargs=snapshot(dict(case.kwargs)))
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        captured_stderr() as stderr,
+        WATCH.armed() as tensorflow,
+    ):
+        warnings.simplefilter("always")
+        try:
+            run.value = exercise.invoke(fn, run.args, run.kwargs)
+        except Exception as error:  # the learner's exception is a verdict, not a crash
+            run.error = error
+    run.warnings = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    run.stderr = stderr.text
+    tensorflow.ops = [op for op in tensorflow.ops if op not in exercise.allowed_ops]
+    run.tensorflow = tensorflow if exercise.numpy_only else TensorFlowReport()
+    return run
+
+
+def _hang(text: str, indent: int) -> str:
+    """Indent the continuation lines of a multi-line description."""
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def _call_text(exercise: Exercise, case: Case) -> str:
+    names = list(exercise.params) + [f"arg{i}" for i in range(len(exercise.params), len(case.args))]
+    parts = [f"{n} = {describe(v)}" for n, v in zip(names, case.args, strict=False)]
+    parts += [f"{k} = {v!r}" for k, v in case.kwargs.items()]
+    return "\n".join(f"    {_hang(p, 8)}" for p in parts)
+
+
+def _error_line(error: Exception) -> str:
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (line {frames[-1].lineno} in {frames[-1].name}: {frames[-1].line})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def _diagnose(exercise: Exercise, case: Case, got: Any, expected: Any) -> list[str]:
+    hints = []
+    for mistake in exercise.mistakes:
+        try:
+            if mistake.when is not None:
+                matched = mistake.when(case, got, expected)
+            else:
+                args, kwargs = snapshot(case.args), snapshot(dict(case.kwargs))
+                wrong = _quietly(exercise.invoke, mistake.produces, args, kwargs)
+                matched = _difference(exercise, case, got, wrong) is None
+        except Exception:  # a diagnosis that cannot be evaluated simply does not match
+            matched = False
+        if matched:
+            hints.append(mistake.hint)
+    if not hints and non_finite_where_finite(got, expected):
+        hints.append(OVERFLOW_HINT)
+    return hints
+
+
+def _tampered_helpers() -> list[str]:
+    return [
+        name
+        for name, (owner, attr, original) in _NUMPY_HELPERS.items()
+        if getattr(owner, attr, None) is not original
+    ]
+
+
+def _difference(exercise: Exercise, case: Case, got: Any, expected: Any) -> str | None:
+    rtol = case.rtol if case.rtol is not None else exercise.rtol
+    atol = case.atol if case.atol is not None else exercise.atol
+    if exercise.judge is not None:
+        return exercise.judge(got, expected, case)
+    if isinstance(expected, str):
+        return None if isinstance(got, str) and got == expected else f"got {got!r}"
+    return array_difference(got, expected, rtol, atol)
+
+
+def _verdict(
+    exercise: Exercise, fn: Callable[..., Any], case: Case
+) -> tuple[str | None, LearnerRun]:
+    """None when the case passes, else the headline and details of the failure."""
+    expected, expected_error = _expected(exercise, case)
+    run = _run_learner(exercise, fn, case)
+    name = exercise.name
+    if run.tensorflow.ops:
+        ops = ", ".join(dict.fromkeys(run.tensorflow.ops))
+        return (
+            f"{name} ran TensorFlow ops ({ops}) while computing its result. This exercise must "
+            "be written with NumPy only, so it scores zero. Compute it with NumPy (np.exp, "
+            "np.maximum, ...) instead of calling tf / keras."
+        ), run
+    if run.tensorflow.tampered:
+        return (
+            f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
+            f"{name} ran. That switches off the grader's integrity check, so it scores zero."
+        ), run
+    if isinstance(run.error, NotImplementedError):
+        return (
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.",
+            run,
+        )
+    if expected_error is not None:
+        if isinstance(run.error, ValueError):
+            return None, run
+        got = _error_line(run.error) if run.error else f"returned {run.value!r}"
+        return f"{name} should raise ValueError here ({expected_error}), but it {got}.", run
+    if run.error is not None:
+        return f"{name} raised {_error_line(run.error)}", run
+    for before, after, label in _argument_pairs(exercise, case, run):
+        if not unchanged(before, after):
+            return (
+                f"{name} changed its argument {label} in place: it was {describe(before)} before "
+                f"the call and {describe(after)} after. Work on a copy or use operations that "
+                "return new arrays."
+            ), run
+    difference = _difference(exercise, case, run.value, expected)
+    if difference is None and case.same_twice:
+        again = _run_learner(exercise, fn, case)
+        if again.error is not None or array_difference(again.value, run.value, 0.0, 0.0):
+            return (
+                f"{name} gave a different result when called again with the same arguments "
+                "(same seed). Draw every random number from the `rng` you are given."
+            ), run
+    if difference is None:
+        return None, run
+    rtol = case.rtol if case.rtol is not None else exercise.rtol
+    atol = case.atol if case.atol is not None else exercise.atol
+    lines = [
+        f"{name} does not match {exercise.reference_name}: {difference}",
+        f"  input ({case.why or 'case'}):",
+        _call_text(exercise, case),
+        f"  expected: {_hang(describe(expected), 12)}",
+        f"  got:      {_hang(describe(run.value), 12)}",
+    ]
+    if not isinstance(expected, str) and exercise.judge is None:
+        lines.append(f"  tolerance: rtol={rtol:g}, atol={atol:g}")
+    lines += [
+        f"  likely mistake: {hint}" for hint in _diagnose(exercise, case, run.value, expected)
+    ]
+    return "\n".join(lines), run
+
+
+def _argument_pairs(exercise: Exercise, case: Case, run: LearnerRun):
+    names = list(exercise.params) + [f"arg{i}" for i in range(len(exercise.params), len(case.args))]
+    yield from zip(case.args, run.args, names, strict=False)
+    for key, value in case.kwargs.items():
+        yield value, run.kwargs.get(key), key
+
+
+def _notes(runs: list[LearnerRun]) -> list[str]:
+    notes = []
+    warned = list(dict.fromkeys(w for run in runs for w in run.warnings))
+    if warned:
+        notes.append(
+            "NumPy/Python warned while your function ran: "
+            + "; ".join(warned[:3])
+            + ". The checker caught the warning; consider a formula that cannot overflow."
+        )
+    written = "".join(run.stderr for run in runs).strip()
+    if written:
+        notes.append(f"your function wrote to stderr: {written[:200]!r}")
+    tampered = _tampered_helpers()
+    if tampered:
+        notes.append(
+            f"{', '.join(tampered)} was reassigned in this notebook; the checker uses its own "
+            "copies, so this changes nothing."
+        )
+    return notes
+
+
+def check(name: str, fn: Callable[..., Any], *, hidden: bool = False) -> None:
+    """Check the learner's ``fn`` against exercise ``name``; raise CheckFailed on a mismatch.
+
+    Visible checks use fixed inputs shown in the message; ``hidden=True`` adds
+    random, extreme and unusual-dtype inputs from a fixed seed.
+    """
+    __tracebackhide__ = True
+    exercise = get_exercise(name)
+    if not callable(fn):
+        raise CheckFailed(f"{name} must be a function, got {type(fn).__name__}")
+    cases = exercise.cases(hidden)
+    runs = []
+    for case in cases:
+        failure, run = _verdict(exercise, fn, case)
+        runs.append(run)
+        if failure is not None:
+            message = "\n".join([f"✘ {failure}"] + [f"  note: {n}" for n in _notes(runs)])
+            raise CheckFailed(message)
+    kind = "visible and hidden" if hidden else "visible"
+    exact = exercise.rtol == 0 and exercise.atol == 0
+    tolerance = "" if exact else f" (rtol={exercise.rtol:g}, atol={exercise.atol:g})"
+    print(f"✔ {name} matches {exercise.reference_name} on {len(cases)} {kind} cases{tolerance}.")
+    for note in _notes(runs):
+        print(f"  note: {note}")

@@ -1,0 +1,1 @@
+"""One module per chapter; importing a module registers its exercises."""

@@ -1,0 +1,338 @@
+"""Chapter 02_activations: activations, their derivatives, and choosing an output activation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograder.compare import non_finite_where_finite
+from autograder.inputs import elementwise_hidden, elementwise_visible
+from autograder.references import keras, keras_elementwise, keras_gradient
+from autograder.registry import Case, Exercise, Mistake, register
+
+
+def _f(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _naive_sigmoid(x: Any) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-_f(x)))
+
+
+def _overflows(hint: str) -> Mistake:
+    return Mistake(hint, when=lambda case, got, expected: non_finite_where_finite(got, expected))
+
+
+def _elementwise(
+    name: str,
+    function: Callable[..., Any],
+    reference_name: str,
+    variants: Sequence[Mapping[str, Any]] = ({},),
+    mistakes: tuple[Mistake, ...] = (),
+    derivative: bool = False,
+    lists: bool = False,
+) -> None:
+    reference = keras_gradient(function) if derivative else keras_elementwise(function)
+    register(
+        Exercise(
+            name=name,
+            reference=reference,
+            reference_name=reference_name,
+            visible=lambda: elementwise_visible(variants),
+            hidden=lambda rng: elementwise_hidden(rng, variants, lists=lists),
+            mistakes=mistakes,
+        )
+    )
+
+
+_elementwise(
+    "sigmoid",
+    keras.activations.sigmoid,
+    "keras.activations.sigmoid",
+    mistakes=(
+        Mistake(
+            "sign slip: σ(x) = 1 / (1 + e^(-x)), with a minus in the exponent.",
+            produces=lambda x: 1.0 / (1.0 + np.exp(_f(x))),
+        ),
+    ),
+)
+_elementwise(
+    "tanh",
+    keras.activations.tanh,
+    "keras.activations.tanh",
+    mistakes=(
+        _overflows(
+            "(e^x - e^-x) / (e^x + e^-x) becomes inf/inf = NaN for large |x|; "
+            "np.tanh, or 2σ(2x) - 1 with a stable σ, stays finite."
+        ),
+        Mistake(
+            "that is the sigmoid; tanh(x) = 2σ(2x) - 1 ranges over (-1, 1).",
+            produces=_naive_sigmoid,
+        ),
+    ),
+)
+_elementwise(
+    "relu",
+    keras.activations.relu,
+    "keras.activations.relu",
+    mistakes=(
+        Mistake(
+            "that is |x|; ReLU clips negatives to 0: max(x, 0).", produces=lambda x: np.abs(_f(x))
+        ),
+    ),
+)
+_elementwise(
+    "leaky_relu",
+    keras.activations.leaky_relu,
+    "keras.activations.leaky_relu",
+    variants=({}, {"negative_slope": 0.1}),
+    mistakes=(
+        Mistake(
+            "slope 0.3 is keras.layers.LeakyReLU's default; keras.activations.leaky_relu "
+            "uses negative_slope (default 0.2).",
+            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, _f(x), 0.3 * _f(x)),
+        ),
+        Mistake(
+            "slope 0.01 is PyTorch's default; use the negative_slope argument (default 0.2).",
+            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, _f(x), 0.01 * _f(x)),
+        ),
+    ),
+)
+_elementwise(
+    "elu",
+    keras.activations.elu,
+    "keras.activations.elu",
+    variants=({}, {"alpha": 0.5}),
+    mistakes=(
+        Mistake(
+            "the negative branch is alpha · (e^x - 1): alpha is missing.",
+            produces=lambda x, alpha=1.0: np.where(
+                _f(x) > 0, _f(x), np.expm1(np.minimum(_f(x), 0))
+            ),
+        ),
+    ),
+)
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+_elementwise(
+    "selu",
+    keras.activations.selu,
+    "keras.activations.selu",
+    mistakes=(
+        Mistake(
+            f"that is ELU(x, alpha={_SELU_ALPHA:.4f}) without the scale λ = {_SELU_SCALE:.4f}.",
+            produces=lambda x: np.where(
+                _f(x) > 0, _f(x), _SELU_ALPHA * np.expm1(np.minimum(_f(x), 0))
+            ),
+        ),
+        Mistake(
+            "that is λ · ELU(x) with alpha = 1; SELU uses alpha ≈ 1.6733.",
+            produces=lambda x: (
+                _SELU_SCALE * np.where(_f(x) > 0, _f(x), np.expm1(np.minimum(_f(x), 0)))
+            ),
+        ),
+    ),
+)
+_elementwise(
+    "softplus",
+    keras.activations.softplus,
+    "keras.activations.softplus",
+    mistakes=(
+        _overflows(
+            "log(1 + e^x) overflows for x > ~709: use np.logaddexp(0, x), or "
+            "max(x, 0) + log1p(e^-|x|)."
+        ),
+    ),
+)
+_elementwise(
+    "swish",
+    keras.activations.silu,
+    "keras.activations.silu (swish)",
+    mistakes=(
+        Mistake("that is σ(x) alone; swish multiplies it by x: x · σ(x).", produces=_naive_sigmoid),
+    ),
+)
+
+
+def _tanh_gelu(x: Any) -> np.ndarray:
+    x = _f(x)
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def _erf_gelu(x: Any) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * _f(x) * (1 + erf(_f(x) / math.sqrt(2)))
+
+
+_elementwise(
+    "gelu",
+    keras.activations.gelu,
+    "keras.activations.gelu",
+    variants=({}, {"approximate": True}),
+    mistakes=(
+        Mistake(
+            "exact and approximate are swapped: approximate=False is x · Φ(x) = "
+            "½x(1 + erf(x/√2)); approximate=True is ½x(1 + tanh(√(2/π)(x + 0.044715x³))).",
+            produces=lambda x, approximate=False: _erf_gelu(x) if approximate else _tanh_gelu(x),
+        ),
+    ),
+)
+
+
+def _softmax_visible() -> list[Case]:
+    logits = np.array([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]])
+    return [
+        Case((logits,), why="two rows of logits"),
+        Case((logits.astype(np.float32),), {"axis": 0}, why="softmax down the columns"),
+    ]
+
+
+def _softmax_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((rng.normal(0, 3, size=(5, 4)),), why="random float64 (5, 4)"),
+        Case(
+            (rng.normal(0, 3, size=(2, 3, 4)).astype(np.float32),),
+            {"axis": 1},
+            why="random float32 (2, 3, 4), axis=1",
+        ),
+        Case((rng.normal(0, 3, size=(3, 2, 5)),), {"axis": -1}, why="3-D, last axis"),
+        Case((rng.normal(0, 2, size=(2, 4)).round(3).tolist(),), why="Python nested list"),
+        Case(
+            (np.array([[1000.0, 1001.0, 1002.0], [-1e4, 0.0, 1e4], [-1e4, -1e4, -1e4]]),),
+            why="large logits",
+        ),
+        Case(
+            (rng.normal(0, 2, size=(3, 4)).astype(np.float16),),
+            rtol=2e-3,
+            atol=2e-3,
+            why="float16 (looser tolerance)",
+        ),
+    ]
+
+
+def _softmax_wrong_axis(x: Any, axis: int = -1) -> np.ndarray:
+    x = _f(x)
+    other = 0 if axis in (-1, x.ndim - 1) else -1
+    e = np.exp(x - x.max(axis=other, keepdims=True))
+    return e / e.sum(axis=other, keepdims=True)
+
+
+register(
+    Exercise(
+        name="softmax",
+        reference=keras_elementwise(keras.activations.softmax),
+        reference_name="keras.activations.softmax",
+        visible=_softmax_visible,
+        hidden=_softmax_hidden,
+        mistakes=(
+            _overflows(
+                "np.exp(x) overflows for large logits (inf / inf = NaN). Subtract the "
+                "maximum along the axis first: softmax(x) = softmax(x - max(x))."
+            ),
+            Mistake(
+                "normalised along the wrong axis: sum over `axis` (default -1, each row).",
+                produces=_softmax_wrong_axis,
+            ),
+        ),
+    )
+)
+_elementwise("linear", keras.activations.linear, "keras.activations.linear", lists=True)
+
+_elementwise(
+    "sigmoid_derivative",
+    keras.activations.sigmoid,
+    "the gradient of keras.activations.sigmoid (tf.GradientTape)",
+    derivative=True,
+    mistakes=(
+        Mistake(
+            "σ'(x) = σ(x)(1 - σ(x)): apply σ first, then the formula, not x(1 - x).",
+            produces=lambda x: _f(x) * (1 - _f(x)),
+        ),
+        Mistake("that is σ(x) itself; the derivative is σ(x)(1 - σ(x)).", produces=_naive_sigmoid),
+        _overflows(
+            "e^-x / (1 + e^-x)² becomes inf/inf = NaN for large negative x; "
+            "σ(x)(1 - σ(x)) with a stable σ stays finite."
+        ),
+    ),
+)
+_elementwise(
+    "tanh_derivative",
+    keras.activations.tanh,
+    "the gradient of keras.activations.tanh (tf.GradientTape)",
+    derivative=True,
+    mistakes=(
+        Mistake(
+            "tanh'(x) = 1 - tanh(x)²: apply tanh first, not 1 - x².",
+            produces=lambda x: 1 - _f(x) ** 2,
+        ),
+    ),
+)
+_elementwise(
+    "relu_derivative",
+    keras.activations.relu,
+    "the gradient of keras.activations.relu (tf.GradientTape)",
+    derivative=True,
+    mistakes=(
+        Mistake(
+            "at x = 0 TensorFlow's ReLU gradient is 0 (use x > 0, not x >= 0).",
+            produces=lambda x: (_f(x) >= 0).astype(np.float64),
+        ),
+    ),
+)
+_elementwise(
+    "leaky_relu_derivative",
+    keras.activations.leaky_relu,
+    "the gradient of keras.activations.leaky_relu (tf.GradientTape)",
+    derivative=True,
+    variants=({}, {"negative_slope": 0.1}),
+    mistakes=(
+        Mistake(
+            "at x = 0 TensorFlow uses the negative slope (x > 0 → 1, otherwise slope).",
+            produces=lambda x, negative_slope=0.2: np.where(_f(x) >= 0, 1.0, negative_slope),
+        ),
+        Mistake(
+            "the slope for x < 0 is the negative_slope argument (default 0.2).",
+            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, 1.0, 0.01),
+        ),
+    ),
+)
+
+OUTPUT_ACTIVATIONS = {
+    "binary": "sigmoid",
+    "multiclass": "softmax",
+    "multilabel": "sigmoid",
+    "regression": "linear",
+}
+
+
+def _output_activation(task: str) -> str:
+    if task not in OUTPUT_ACTIVATIONS:
+        raise ValueError(f"unknown task {task!r}")
+    return OUTPUT_ACTIVATIONS[task]
+
+
+register(
+    Exercise(
+        name="output_activation",
+        reference=_output_activation,
+        reference_name="the table of output activations",
+        params=("task",),
+        visible=lambda: [Case((task,)) for task in OUTPUT_ACTIVATIONS],
+        hidden=lambda rng: [
+            Case((task,), why="unknown task") for task in ("ranking", "", "segmentation")
+        ],
+        rtol=0.0,
+        atol=0.0,
+        mistakes=(
+            Mistake(
+                "several labels can be on at once in multi-label problems: each output is its "
+                "own yes/no, so use sigmoid, not softmax.",
+                when=lambda case, got, expected: case.args == ("multilabel",) and got == "softmax",
+            ),
+        ),
+    )
+)

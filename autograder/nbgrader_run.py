@@ -1,0 +1,70 @@
+"""Drive nbgrader in a course directory: generate releases, autograde, read the gradebook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+# nbgrader runs the `alembic` command found on PATH whenever it opens a gradebook: make
+# sure the one installed next to this interpreter is found even outside an activated venv.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+@dataclass(frozen=True)
+class CellScore:
+    """The score of one graded cell of one submission."""
+
+    score: float
+    max_score: float
+
+
+def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader <args>`` in the course directory, capturing its log."""
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def assignments(course_root: Path) -> list[str]:
+    """The assignment ids in source/, in order."""
+    return sorted(p.name for p in (course_root / "source").iterdir() if p.is_dir())
+
+
+def generate_release(course_root: Path, assignment: str) -> None:
+    """``nbgrader generate_assignment``: write release/<assignment> from source/<assignment>."""
+    result = nbgrader(course_root, "generate_assignment", assignment, "--force")
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stderr}")
+
+
+def autograde(course_root: Path, assignment: str, student: str | None = None) -> bool:
+    """``nbgrader autograde`` one student (or all); True when nbgrader reports success."""
+    args = ["autograde", assignment, "--force"] + ([f"--student={student}"] if student else [])
+    return nbgrader(course_root, *args).returncode == 0
+
+
+def read_scores(course_root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
+    """Per student, per graded cell: the autograded scores in the gradebook."""
+    scores: dict[str, dict[str, CellScore]] = {}
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        for student in gradebook.students:
+            try:
+                notebook = gradebook.find_submission_notebook(assignment, assignment, student.id)
+            except MissingEntry:
+                continue
+            scores[student.id] = {
+                grade.name: CellScore(float(grade.score), float(grade.max_score))
+                for grade in notebook.grades
+            }
+    return scores

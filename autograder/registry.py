@@ -1,0 +1,121 @@
+"""The exercise registry: every exercise described once, as data.
+
+An exercise names its reference (a callable that computes the expected value
+with tf.keras / tf.nn at grading time), the inputs it is checked on, its
+tolerance and the mistakes it can recognise. The generic checker in
+:mod:`autograder.checker` does the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+DEFAULT_RTOL = 1e-5
+DEFAULT_ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of arguments to call both the learner's function and the reference with."""
+
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    rtol: float | None = None
+    atol: float | None = None
+    why: str = ""
+    #: Call the learner twice on identical copies and require identical results (seeded RNGs).
+    same_twice: bool = False
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer and the hint to give when the learner's output matches it.
+
+    ``produces`` is a wrong implementation: the mistake is diagnosed when the
+    learner's output equals its output. ``when`` is a predicate on
+    ``(case, got, expected)`` for mistakes that are easier to recognise by effect.
+    """
+
+    hint: str
+    produces: Callable[..., Any] | None = None
+    when: Callable[[Case, Any, Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: what the learner's function must equal, on which inputs, how closely."""
+
+    name: str
+    reference: Callable[..., Any]
+    reference_name: str
+    visible: Callable[[], Sequence[Case]]
+    hidden: Callable[[np.random.Generator], Sequence[Case]]
+    params: tuple[str, ...] = ("x",)
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    numpy_only: bool = True
+    mistakes: tuple[Mistake, ...] = ()
+    #: TensorFlow ops a NumPy solution may trigger (e.g. ReadVariableOp to read model weights).
+    allowed_ops: frozenset[str] = frozenset()
+    #: How to call the learner's object and the reference with a case's arguments
+    #: (default ``fn(*args, **kwargs)``), e.g. to instantiate a class and then call it.
+    call: Callable[..., Any] | None = None
+    #: ``judge(got, expected, case)`` returns what is wrong, or None; the default compares
+    #: numbers within the tolerance (strings exactly). Use it for models, distributions, training.
+    judge: Callable[[Any, Any, Case], str | None] | None = None
+
+    def invoke(self, fn: Callable[..., Any], case_args: tuple, case_kwargs: dict) -> Any:
+        """Call ``fn`` (learner's or reference) the way this exercise calls it."""
+        if self.call is not None:
+            return self.call(fn, *case_args, **case_kwargs)
+        return fn(*case_args, **case_kwargs)
+
+    def cases(self, hidden: bool) -> list[Case]:
+        """The visible cases, plus the hidden ones (from a fixed per-exercise seed)."""
+        cases = list(self.visible())
+        if hidden:
+            cases += list(self.hidden(np.random.default_rng(zlib.crc32(self.name.encode()))))
+        return cases
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise; names are unique across the course."""
+    if exercise.name in _REGISTRY:
+        raise ValueError(f"exercise {exercise.name!r} is registered twice")
+    _REGISTRY[exercise.name] = exercise
+    return exercise
+
+
+def _load_chapters() -> None:
+    """Import every chapter module in autograder/exercises (each registers its exercises)."""
+    import autograder.exercises as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+
+
+def get_exercise(name: str) -> Exercise:
+    """The registered exercise called ``name``."""
+    _load_chapters()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"no exercise called {name!r}; known exercises: {known}") from None
+
+
+def all_exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by name."""
+    _load_chapters()
+    return dict(_REGISTRY)

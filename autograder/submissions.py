@@ -1,0 +1,124 @@
+"""Submissions made from the release notebook plus a short "variant" file of answers.
+
+A variant file is a small Python file: a docstring header, then the code for
+some solution cells, each introduced by ``# %% <grade_id>``::
+
+    '''Naive softmax: overflows for large logits.
+
+    base: solution
+    lost: test_softmax
+    message: test_softmax: subtract the maximum
+    '''
+    # %% softmax
+    def softmax(x, axis=-1):
+        ...
+
+``base`` says what the other solution cells hold: ``solution`` (the instructor's
+answers from source/) or ``blank`` (the release as handed out). ``lost`` lists
+the test cells that must score zero (``all`` for every one); every other test
+cell must score full marks. ``message`` lines give text that the named test
+cell's output must contain. The sample class and the test fixtures use this
+format, so submissions always match the current release notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+_SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+_CELL_MARKER = re.compile(r"^# %% (\S+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One submission, described by its differences from the solution or the blank release."""
+
+    name: str
+    summary: str
+    base: str = "solution"
+    lost: tuple[str, ...] = ()
+    messages: tuple[tuple[str, str], ...] = ()
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+def parse_variant(path: Path) -> Variant:
+    """Read a variant file (see the module docstring for the format)."""
+    text = path.read_text(encoding="utf-8")
+    header = ast.get_docstring(ast.parse(text)) or ""
+    summary, *lines = header.splitlines() or [""]
+    options: dict[str, list[str]] = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in {"base", "lost", "message"}:
+            options.setdefault(key.strip(), []).append(value.strip())
+    pieces = _CELL_MARKER.split(text)
+    cells = {pieces[i]: pieces[i + 1].strip("\n") + "\n" for i in range(1, len(pieces), 2)}
+    base = (options.get("base") or ["solution"])[0]
+    if base not in {"solution", "blank"}:
+        raise ValueError(f"{path}: base must be 'solution' or 'blank', not {base!r}")
+    lost = tuple(c.strip() for v in options.get("lost", []) for c in v.split(",") if c.strip())
+    messages = tuple(tuple(m.split(":", 1)) for m in options.get("message", []))
+    return Variant(
+        path.stem,
+        summary.strip(),
+        base,
+        lost,
+        tuple((cell.strip(), needle.strip()) for cell, needle in messages),
+        cells,
+    )
+
+
+def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
+    """The cell's nbgrader metadata (empty for ordinary cells)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def strip_solution_markers(source: str) -> str:
+    """The instructor's answer as a learner would type it: solution markers removed."""
+    return "\n".join(line for line in source.splitlines() if not _SOLUTION_MARKER.match(line))
+
+
+def build_submission(
+    variant: Variant, source: nbformat.NotebookNode, release: nbformat.NotebookNode
+) -> nbformat.NotebookNode:
+    """The release notebook with its solution cells filled in as the variant says."""
+    answers = {
+        nbgrader_meta(c)["grade_id"]: strip_solution_markers(c.source)
+        for c in source.cells
+        if nbgrader_meta(c).get("solution")
+    }
+    unknown = set(variant.cells) - set(answers)
+    if unknown:
+        raise ValueError(f"variant {variant.name}: no solution cells named {sorted(unknown)}")
+    submission = copy.deepcopy(release)
+    for cell in submission.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not nbgrader_meta(cell).get("solution"):
+            continue
+        if grade_id in variant.cells:
+            cell.source = variant.cells[grade_id]
+        elif variant.base == "solution":
+            cell.source = answers[grade_id]
+    return submission
+
+
+def write_submissions(variants: list[Variant], course_root: Path, assignment: str) -> list[str]:
+    """Write each variant to submitted/<variant>/<assignment>/<assignment>.ipynb; return names."""
+    source = nbformat.read(course_root / "source" / assignment / f"{assignment}.ipynb", 4)
+    release = nbformat.read(course_root / "release" / assignment / f"{assignment}.ipynb", 4)
+    for variant in variants:
+        folder = course_root / "submitted" / variant.name / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(build_submission(variant, source, release), folder / f"{assignment}.ipynb")
+    return [v.name for v in variants]
+
+
+def load_variants(folder: Path) -> list[Variant]:
+    """Every variant file in a folder, in name order."""
+    return [parse_variant(p) for p in sorted(folder.glob("*.py"))]

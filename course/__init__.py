@@ -1,0 +1,1 @@
+"""Learner-facing helpers the chapter notebooks import: plots and small data sets."""

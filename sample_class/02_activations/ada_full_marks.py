@@ -1,0 +1,4 @@
+"""Every exercise solved as in the instructor's solution.
+
+base: solution
+"""

@@ -1,0 +1,87 @@
+"""Grade a class of variant submissions through real nbgrader, in parallel shards.
+
+Each shard is a throw-away copy of the course (source/, nbgrader_config.py) with its
+own gradebook: nbgrader generates the release there, the variants become
+submissions, and ``nbgrader autograde`` grades them. Shards run side by side, one
+per core, because every submission pays for a kernel and a TensorFlow import.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.nbgrader_run import CellScore, autograde, generate_release, read_scores
+from autograder.submissions import Variant, nbgrader_meta, write_submissions
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+SAMPLE_CLASS = ROOT / "sample_class"
+
+
+@dataclass
+class GradedClass:
+    """Scores and autograded notebooks of every variant of one assignment."""
+
+    scores: dict[str, dict[str, CellScore]]
+    notebooks: dict[str, Path]
+    failed: list[str]
+
+    def cell_output(self, student: str, grade_id: str) -> str:
+        """Everything the graded cell printed or raised in the student's autograded notebook."""
+        notebook = nbformat.read(self.notebooks[student], as_version=4)
+        for cell in notebook.cells:
+            if nbgrader_meta(cell).get("grade_id") == grade_id:
+                return "\n".join(_output_text(o) for o in cell.get("outputs", []))
+        raise KeyError(f"{student} has no cell {grade_id}")
+
+
+def _output_text(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        return f"[{output['name']}] {output['text']}"
+    if output.get("output_type") == "error":
+        return f"[error] {output['ename']}: {output['evalue']}"
+    return ""
+
+
+def make_course(root: Path, assignment: str) -> Path:
+    """A fresh course directory with this assignment's source and a generated release."""
+    root.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "source" / assignment, root / "source" / assignment)
+    generate_release(root, assignment)
+    return root
+
+
+def _grade_shard(root: Path, assignment: str, variants: list[Variant]) -> tuple[dict, list[str]]:
+    make_course(root, assignment)
+    write_submissions(variants, root, assignment)
+    ok = autograde(root, assignment)
+    scores = read_scores(root, assignment)
+    failed = [v.name for v in variants if v.name not in scores or not ok]
+    return scores, failed
+
+
+def grade_class(
+    workdir: Path, assignment: str, variants: list[Variant], shards: int = 2
+) -> GradedClass:
+    """Autograde every variant with real nbgrader; ``shards`` course copies run in parallel."""
+    groups = [variants[i::shards] for i in range(shards) if variants[i::shards]]
+    roots = [workdir / f"shard{i}" for i in range(len(groups))]
+    with ThreadPoolExecutor(len(groups)) as pool:
+        results = list(pool.map(_grade_shard, roots, [assignment] * len(groups), groups))
+    scores: dict[str, dict[str, CellScore]] = {}
+    failed: list[str] = []
+    notebooks: dict[str, Path] = {}
+    for root, group, (shard_scores, shard_failed) in zip(roots, groups, results, strict=True):
+        scores.update(shard_scores)
+        failed += shard_failed
+        for variant in group:
+            notebooks[variant.name] = (
+                root / "autograded" / variant.name / assignment / f"{assignment}.ipynb"
+            )
+    return GradedClass(scores, notebooks, failed)

@@ -1,0 +1,53 @@
+"""Every chapter, graded by real nbgrader: each variant loses exactly the points it should."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder.nbgrader_run import assignments
+from autograder.submissions import nbgrader_meta
+from tests.conftest import chapter_variants
+from tests.harness import FIXTURES, ROOT
+
+CHAPTERS = assignments(ROOT)
+VARIANTS = [(a, v) for a in CHAPTERS for v in chapter_variants(a)]
+
+
+def graded_cells(assignment: str) -> list[str]:
+    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    return [nbgrader_meta(c)["grade_id"] for c in notebook.cells if nbgrader_meta(c).get("grade")]
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize(
+    ("assignment", "variant"), VARIANTS, ids=[f"{a}/{v.name}" for a, v in VARIANTS]
+)
+def test_variant_scores_and_messages(graded, assignment, variant):
+    result = graded(assignment)
+    assert variant.name not in result.failed, f"nbgrader could not grade {variant.name}"
+    scores = result.scores[variant.name]
+    cells = graded_cells(assignment)
+    assert sorted(scores) == sorted(cells)
+    lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
+    assert lost <= set(cells), f"unknown cells in 'lost': {lost - set(cells)}"
+    got = {cell: score.score for cell, score in scores.items()}
+    want = {cell: 0.0 if cell in lost else scores[cell].max_score for cell in cells}
+    assert got == want
+    for cell, needle in variant.messages:
+        assert needle in result.cell_output(variant.name, cell)
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_every_exercise_has_a_wrong_variant(assignment):
+    variants = chapter_variants(assignment)
+    covered = {cell for v in variants if v.lost != ("all",) for cell in v.lost}
+    assert set(graded_cells(assignment)) <= covered
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_solution_and_blank_fixtures_exist(assignment):
+    variants = {v.name: v for v in chapter_variants(assignment)}
+    assert variants["solution"].base == "solution" and not variants["solution"].lost
+    assert variants["blank"].base == "blank" and variants["blank"].lost == ("all",)
+    assert (FIXTURES / assignment).is_dir()

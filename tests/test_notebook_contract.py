@@ -1,0 +1,76 @@
+"""Source notebooks follow the exercise contract: names, test cells, checker calls."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from autograder.nbgrader_run import assignments
+from autograder.registry import all_exercises
+from autograder.submissions import nbgrader_meta
+from tests.harness import ROOT
+
+# Names fixed by COURSE_SPEC.md: instructors' own tests depend on them.
+SPEC_NAMES = {
+    "02_activations": [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "softplus",
+        "swish",
+        "gelu",
+        "softmax",
+        "linear",
+        "sigmoid_derivative",
+        "tanh_derivative",
+        "relu_derivative",
+        "leaky_relu_derivative",
+        "output_activation",
+    ],
+}
+CHAPTERS = assignments(ROOT)
+
+
+def source_cells(assignment):
+    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    return notebook.cells
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_spec_names_are_solution_cells_with_tests(assignment):
+    cells = source_cells(assignment)
+    solutions = {
+        nbgrader_meta(c)["grade_id"]: c.source for c in cells if nbgrader_meta(c).get("solution")
+    }
+    tests = {nbgrader_meta(c)["grade_id"]: c.source for c in cells if nbgrader_meta(c).get("grade")}
+    for name in SPEC_NAMES.get(assignment, []):
+        assert re.search(rf"^(def|class) {name}\b", solutions.get(name, ""), re.M), name
+        assert f"test_{name}" in tests, name
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_test_cells_check_registered_exercises_visibly_and_hidden(assignment):
+    registered = all_exercises()
+    for cell in source_cells(assignment):
+        meta = nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        assert meta["locked"] and meta["points"] > 0
+        for name in re.findall(r'check\("(\w+)"', cell.source):
+            assert name in registered
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS")
+        assert len(hidden) == 2 and "hidden=True" in hidden[1] and "check(" in hidden[0]
+        assert "rtol" in hidden[0] or "exact" in hidden[0], "state the tolerance next to the test"
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_setup_cell_is_locked_and_first_code_cell(assignment):
+    code = [c for c in source_cells(assignment) if c.cell_type == "code"]
+    meta = nbgrader_meta(code[0])
+    assert meta.get("locked") and not meta.get("solution")
+    assert "from autograder import check" in code[0].source
