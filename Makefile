@@ -4,14 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab lint release clean
+.PHONY: demo test lab release clean system-packages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory system-packages
 	touch $(STAMP)
+
+# Graphviz's `dot` draws model pictures (keras.utils.plot_model). Installed with apt when
+# running as root (CI, containers); otherwise a hint, and the notebooks fall back to text.
+system-packages:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else echo "note: Graphviz 'dot' not found (apt install graphviz / conda install graphviz)"; fi; }
 
 ## demo: generate release/ from source/ and grade the bundled sample class
 demo: $(STAMP)
