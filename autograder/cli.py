@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -18,7 +19,24 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="release every chapter and grade the bundled sample class")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    grade = commands.add_parser("grade", help="autograde a class in parallel (nbgrader underneath)")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    grade.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
+    grade.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel")
+    grade.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="do not put kernels in their own network and mount namespaces",
+    )
+    grade.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
     args = parser.parse_args(argv)
+
+    if args.command == "grade":
+        from autograder.grading.cli import run_grade
+
+        return run_grade(args)
 
     if args.command == "demo":
         from autograder.demo import run_demo

@@ -1,0 +1,84 @@
+"""nbgrader's Execute preprocessor, made robust for untrusted submissions.
+
+Differences from stock nbgrader (everything else, including scoring, is unchanged):
+
+- kernels are forked from a warm process (:mod:`autograder.grading.kernels`);
+- a submission has a wall-clock budget: each cell's timeout is what is left of it;
+- a kernel that dies or runs out of time costs the cells from that point on: each
+  remaining code cell gets an error output saying why (an unexecuted test cell
+  would otherwise count as passed), and the batch goes on;
+- a cell's output is capped while it streams, so a flood cannot exhaust the worker.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+
+from autograder.grading.kernels import WarmKernelManager
+
+#: Seconds each submission may run in total; the worker sets it from the command line.
+BUDGET = {"seconds": 300.0, "output_bytes": 1_000_000}
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+    )
+
+
+class ResilientExecute(Execute):
+    """Execute with warm kernels, a per-submission deadline and kernel-death handling."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["kernel_manager_class"] = WarmKernelManager
+        super().__init__(**kwargs)
+        self._deadline = 0.0
+        self._stopped: str | None = None
+        self._output_bytes = 0
+        self._truncated = False
+
+    def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
+        self._deadline = time.monotonic() + BUDGET["seconds"]
+        self._stopped = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._stopped is None and time.monotonic() >= self._deadline:
+            self._stop(f"the submission used up its {BUDGET['seconds']:g} s time limit")
+        if self._stopped is not None:
+            cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
+            return cell, resources
+        self.timeout = max(1, int(self._deadline - time.monotonic()))
+        self._output_bytes, self._truncated = 0, False
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except Exception as error:  # DeadKernelError, timeouts the kernel ignored, ...
+            reason = f"the kernel stopped while running this cell ({type(error).__name__})"
+            cell.outputs.append(_error("KernelDied", reason))
+            self._stop(reason)
+            return cell, resources
+
+    def _stop(self, reason: str) -> None:
+        self._stopped = reason
+        try:
+            if self.km is not None and self.km.has_kernel:
+                self.km.provisioner.process.kill()
+        except Exception:  # already gone
+            pass
+
+    def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
+        size = len(str(msg.get("content", "")))
+        self._output_bytes += size
+        if self._output_bytes > BUDGET["output_bytes"]:
+            if not self._truncated:
+                self._truncated = True
+                note = f"[output truncated by the grader after {BUDGET['output_bytes']:,} bytes]\n"
+                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+            return None
+        return super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,46 @@
+"""Feedback without the hidden tests (nbgrader issue 917).
+
+nbgrader's feedback HTML shows test cells as they ran, hidden tests included, and
+their tracebacks quote the hidden code. Before the HTML is made, this preprocessor
+replaces each hidden block by a one-line note and reduces tracebacks of test
+cells to the checker's message, so learners keep the verdicts and the messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
+from traitlets import Bool
+
+_HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
+    re.DOTALL | re.MULTILINE,
+)
+NOTE = "# (hidden tests ran here; their code is not shown)\n"
+
+
+def hide_hidden_tests(source: str) -> str:
+    """The cell's source with every hidden-test block replaced by a note."""
+    return _HIDDEN.sub(NOTE, source)
+
+
+class HideHiddenTests(Preprocessor):
+    """Strip hidden test code and test-cell tracebacks from notebooks before feedback."""
+
+    enabled = Bool(True).tag(config=True)  # nbconvert registers preprocessor classes disabled
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        if cell.cell_type != "code":
+            return cell, resources
+        is_test = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
+        if "BEGIN HIDDEN TESTS" in cell.source:
+            cell.source = hide_hidden_tests(cell.source)
+            is_test = True
+        if is_test:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
+        return cell, resources

@@ -1,0 +1,45 @@
+"""What has been graded already, so that re-running grades only new or changed work.
+
+One JSON file per assignment under ``.autograder/`` in the course directory,
+rewritten atomically after every submission: an interrupted run loses at most
+the submissions that were in flight, and those are simply graded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def fingerprint(submission: Path, *inputs: Path) -> str:
+    """A hash of every file of the submission plus the grading inputs (source notebook, config)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in submission.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(submission)).encode() + b"\0" + path.read_bytes())
+    for path in inputs:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Ledger:
+    """Per-student record of the last grading: fingerprint, outcome and error."""
+
+    def __init__(self, course_root: Path, assignment: str) -> None:
+        self.path = course_root / ".autograder" / f"{assignment}.json"
+        try:
+            self.entries: dict[str, dict] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def is_current(self, student: str, print_: str) -> bool:
+        return self.entries.get(student, {}).get("fingerprint") == print_
+
+    def record(self, student: str, print_: str, ok: bool, error: str) -> None:
+        self.entries[student] = {"fingerprint": print_, "ok": ok, "error": error}
+        self.path.parent.mkdir(exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+        os.replace(temporary, self.path)

@@ -1,0 +1,146 @@
+"""A grading worker: ``python -m autograder.grading.worker``.
+
+Reads one JSON request per line on stdin (``{"student": ...}``), autogrades that
+student's submission with nbgrader's own API and preprocessors (execution swapped
+for :class:`ResilientExecute`), writes its feedback, and answers one JSON line.
+Runs as a module so forked kernels can re-import ``__main__`` cheaply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+
+def nbgrader_config(course_root: Path) -> Config:
+    """The course's nbgrader_config.py, with grading-specific settings on top."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from autograder.grading.execute import ResilientExecute
+    from autograder.grading.feedback import HideHiddenTests
+
+    config = Config()
+    if (course_root / "nbgrader_config.py").is_file():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
+    config.CourseDirectory.root = str(course_root)
+    # Several workers share the SQLite gradebook: wait for a lock instead of failing.
+    config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}?timeout=120"
+    config.Autograde.autograde_preprocessors = [
+        ResilientExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    return config
+
+
+def _speed_up_nbgrader() -> None:
+    """nbgrader runs `alembic heads` in a subprocess every time it opens the gradebook."""
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
+
+
+def serve(course_root: Path, assignment: str, feedback: bool) -> None:
+    """Answer grading requests until stdin closes."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.grading import kernels, sandbox
+
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything printed by libraries goes to the log, not the protocol
+    _speed_up_nbgrader()
+    config = nbgrader_config(course_root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    kernels.warm_up()
+    for line in sys.stdin:
+        student = json.loads(line)["student"]
+        workdir = course_root / "autograded" / student / assignment
+        kernels.SETTINGS["hidden"] = sandbox.Hidden(
+            course_root=course_root,
+            workdir=workdir,
+            secrets=tuple(
+                course_root / name
+                for name in (
+                    "source",
+                    "submitted",
+                    "autograded",
+                    "feedback",
+                    "gradebook.db",
+                    ".git",
+                    ".autograder",
+                )
+            ),
+        )
+        started = time.perf_counter()
+        result = api.autograde(assignment, student, force=True, create=True)
+        reply = {
+            "student": student,
+            "ok": bool(result["success"]),
+            "error": _last_error(result),
+            "seconds": 0.0,
+        }
+        if reply["ok"] and feedback:
+            made = api.generate_feedback(assignment, student, force=True)
+            if not made["success"]:
+                reply["feedback_error"] = _last_error(made)
+        reply["seconds"] = round(time.perf_counter() - started, 2)
+        protocol.write(json.dumps(reply) + "\n")
+
+
+def _last_error(result: dict) -> str:
+    """The most telling line of an nbgrader failure, for the instructor's summary."""
+    if result.get("success"):
+        return ""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for marker in ("Error:", "Exception:", "ERROR"):
+        hits = [ln for ln in lines if marker in ln and "Traceback" not in ln]
+        if hits:
+            return hits[-1][:300]
+    return lines[-1][:300] if lines else "nbgrader failed without a message"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--course-dir", type=Path, required=True)
+    parser.add_argument("--assignment", required=True)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument("--output-bytes", type=int, default=1_000_000)
+    parser.add_argument("--no-isolation", action="store_true")
+    parser.add_argument("--no-feedback", action="store_true")
+    args = parser.parse_args()
+
+    from autograder.grading import execute, kernels, sandbox
+
+    execute.BUDGET.update(seconds=args.timeout, output_bytes=args.output_bytes)
+    kernels.SETTINGS["limits"] = sandbox.Limits(
+        memory_mb=args.memory_mb, isolate=not args.no_isolation
+    )
+    serve(args.course_dir.resolve(), args.assignment, feedback=not args.no_feedback)
+
+
+if __name__ == "__main__":
+    main()
