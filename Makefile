@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab release clean system-packages
+.PHONY: demo test lab release benchmark clean system-packages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -36,9 +36,13 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=release
 
+## benchmark: plain nbgrader vs `autograder grade` on 24 mixed submissions
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/grading_speed.py
+
 ## release: regenerate release/ from source/ with nbgrader
 release: $(STAMP)
 	$(BIN)/autograder release
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db .pytest_cache
+	rm -rf submitted autograded feedback reports gradebook.db .autograder .pytest_cache

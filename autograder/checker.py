@@ -170,7 +170,7 @@ def _verdict(
             f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
             f"{name} ran. That switches off the grader's integrity check, so it scores zero."
         ), run
-    if isinstance(run.error, NotImplementedError):
+    if type(run.error) is NotImplementedError:  # not subclasses such as StdinNotImplementedError
         return (
             f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.",
             run,
@@ -227,10 +227,16 @@ def _notes(runs: list[LearnerRun]) -> list[str]:
     notes = []
     warned = list(dict.fromkeys(w for run in runs for w in run.warnings))
     if warned:
+        advice = (
+            " Consider a formula that cannot overflow."
+            if any(w.startswith("RuntimeWarning") for w in warned)
+            else ""
+        )
         notes.append(
-            "NumPy/Python warned while your function ran: "
+            "warnings while your function ran (caught by the checker): "
             + "; ".join(warned[:3])
-            + ". The checker caught the warning; consider a formula that cannot overflow."
+            + "."
+            + advice
         )
     written = "".join(run.stderr for run in runs).strip()
     if written:

@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
+    grade.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=None,
+        help="seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
+    )
     grade.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel")
     grade.add_argument(
         "--no-isolation",

@@ -65,7 +65,8 @@ def array_difference(got: Any, expected: Any, rtol: float, atol: float) -> str |
     if n_bad == 0:
         return None
     with tnp.errstate(all="ignore"):
-        excess = tnp.subtract(error, allowed)
+        # asarray: for 0-d inputs the ufuncs return NumPy scalars, which cannot be assigned to.
+        excess = tnp.asarray(tnp.subtract(error, allowed))
     excess[~bad] = -1.0
     excess[tnp.isnan(excess)] = float("inf")
     worst = tnp.unravel_index(int(tnp.argmax(excess)), expected.shape) if expected.ndim else ()

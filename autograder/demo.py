@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
-from autograder.nbgrader_run import (
-    CellScore,
-    assignments,
-    autograde,
-    generate_release,
-    read_scores,
-)
-from autograder.submissions import Variant, load_variants, write_submissions
+from autograder.grading.batch import Options, grade, print_summary
+from autograder.grading.exports import export_csvs
+from autograder.grading.report import write_report
+from autograder.nbgrader_run import CellScore, assignments, generate_release, read_scores
+from autograder.submissions import load_variants, write_submissions
 
 
 def score_table(assignment: str, scores: dict[str, dict[str, CellScore]]) -> Table:
@@ -52,12 +47,11 @@ def _cell_order(scores: dict[str, dict[str, CellScore]]):
 
 
 def run_demo(course_root: Path, console: Console | None = None) -> bool:
-    """Release all chapters, autograde the sample class, print the tables; True if all graded."""
+    """Release all chapters, grade the sample class, print the tables; True if all graded."""
     # Piped output (CI, logs) gets a wide table instead of rich's 80-column default.
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     all_graded = True
     for assignment in assignments(course_root):
-        started = time.perf_counter()
         with console.status(f"nbgrader generate_assignment {assignment}"):
             generate_release(course_root, assignment)
         console.print(f"release/{assignment} generated from source/{assignment}")
@@ -66,26 +60,14 @@ def run_demo(course_root: Path, console: Console | None = None) -> bool:
             continue
         variants = load_variants(class_folder)
         write_submissions(variants, course_root, assignment)
-        failed = _autograde_all(course_root, assignment, variants, console)
-        all_graded &= not failed
+        result = grade(course_root, assignment, Options(), console)
+        print_summary(result, console)
+        all_graded &= not result.failed and not result.interrupted
         console.print(score_table(assignment, read_scores(course_root, assignment)))
         for variant in variants:
-            status = "[red]autograde failed[/red] " if variant.name in failed else ""
-            console.print(f"  [bold]{variant.name}[/bold]: {status}{variant.summary}")
-        console.print(
-            f"{assignment}: {len(variants)} submissions in {time.perf_counter() - started:.0f} s\n"
-        )
+            console.print(f"  [bold]{variant.name}[/bold]: {variant.summary}")
+        reports = course_root / "reports"
+        export_csvs(course_root, assignment, reports)
+        report = write_report(course_root, assignment, reports)
+        console.print(f"feedback in feedback/, CSV exports and {report.relative_to(course_root)}\n")
     return all_graded
-
-
-def _autograde_all(
-    course_root: Path, assignment: str, variants: list[Variant], console: Console
-) -> list[str]:
-    failed = []
-    with Progress(console=console) as progress:
-        task = progress.add_task(f"autograding {assignment}", total=len(variants))
-        for variant in variants:
-            if not autograde(course_root, assignment, variant.name):
-                failed.append(variant.name)
-            progress.advance(task)
-    return failed

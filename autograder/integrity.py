@@ -82,8 +82,9 @@ class TensorFlowWatch:
             report = self._report
             if report is not None:
                 op = args[position] if len(args) > position else name
+                op = op.decode() if isinstance(op, bytes) else str(op)
                 with self._lock:
-                    report.ops.append(str(op))
+                    report.ops.append(op)
             return dispatch(*args, **kwargs)
 
         return watched

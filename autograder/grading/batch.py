@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from autograder.grading import sandbox
+from autograder.grading.kernels import die_with_parent
 from autograder.grading.ledger import Ledger, fingerprint
 
 
@@ -40,6 +41,7 @@ class BatchResult:
     seconds: float = 0.0
     isolation: str = ""
     interrupted: bool = False
+    warnings: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -53,6 +55,7 @@ class Options:
     workers: int = max(1, os.cpu_count() or 1)
     force: bool = False
     timeout: float = 300.0
+    cell_timeout: float | None = None  # default: c.Execute.timeout of nbgrader_config.py
     memory_mb: int = 2048
     isolate: bool = True
     feedback: bool = True
@@ -76,6 +79,8 @@ class WorkerProcess:
             str(options.memory_mb),
         ]
         self._command += [] if options.isolate else ["--no-isolation"]
+        if options.cell_timeout:
+            self._command += ["--cell-timeout", str(options.cell_timeout)]
         self._command += [] if options.feedback else ["--no-feedback"]
         self._log = log
         self._process: subprocess.Popen[str] | None = None
@@ -90,6 +95,7 @@ class WorkerProcess:
                 stderr=self._log.open("a"),
                 text=True,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         return self._process
 
@@ -160,7 +166,14 @@ def grade(
     ledger = Ledger(course_root, assignment)
     source = course_root / "source" / assignment / f"{assignment}.ipynb"
     todo: dict[str, str] = {}
+    expected = {p.name for p in source.parent.glob("*.ipynb")}
     for student, folder in submissions(course_root, assignment).items():
+        present = {p.name for p in folder.glob("*.ipynb")}
+        if expected - present:
+            result.warnings[student] = (
+                f"no {', '.join(sorted(expected - present))} in the submission "
+                f"(found: {', '.join(sorted(present)) or 'no notebook'}): scored zero"
+            )
         print_ = fingerprint(folder, source, course_root / "nbgrader_config.py")
         if options.force or not ledger.is_current(student, print_):
             todo[student] = print_
@@ -231,6 +244,8 @@ def print_summary(result: BatchResult, console: Console) -> None:
     )
     for outcome in result.failed:
         console.print(f"  [red]failed[/red] {outcome.student}: {outcome.error}")
+    for student, warning in sorted(result.warnings.items()):
+        console.print(f"  [yellow]warning[/yellow] {student}: {warning}")
     if result.interrupted:
         console.print(
             "[yellow]interrupted: run the same command again to finish the batch[/yellow]"

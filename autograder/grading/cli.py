@@ -8,6 +8,8 @@ import sys
 from rich.console import Console
 
 from autograder.grading.batch import Options, grade, print_summary
+from autograder.grading.exports import export_csvs
+from autograder.grading.report import write_report
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -21,6 +23,16 @@ def run_grade(args: argparse.Namespace) -> int:
         isolate=not args.no_isolation,
         feedback=not args.no_feedback,
     )
-    result = grade(args.course_dir.resolve(), args.assignment, options, console)
+    course_root = args.course_dir.resolve()
+    result = grade(course_root, args.assignment, options, console)
     print_summary(result, console)
-    return 130 if result.interrupted else 0
+    if result.interrupted:
+        return 130
+    folder = course_root / "reports"
+    totals, exercises = export_csvs(course_root, args.assignment, folder)
+    report = write_report(course_root, args.assignment, folder)
+    console.print(
+        f"exports: {totals.relative_to(course_root)}, {exercises.relative_to(course_root)}"
+    )
+    console.print(f"report:  {report.relative_to(course_root)}; feedback: feedback/<student>/")
+    return 0

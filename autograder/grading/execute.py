@@ -7,7 +7,10 @@ Differences from stock nbgrader (everything else, including scoring, is unchange
 - a kernel that dies or runs out of time costs the cells from that point on: each
   remaining code cell gets an error output saying why (an unexecuted test cell
   would otherwise count as passed), and the batch goes on;
-- a cell's output is capped while it streams, so a flood cannot exhaust the worker.
+- a cell's output is capped while it streams, so a flood cannot exhaust the worker;
+- a graded cell that calls ``check`` first re-binds ``check`` to the genuine checker
+  (on its first line, so line numbers stay), so ``check = lambda *a: None`` in a
+  learner cell gains nothing. (The static scan flags such code for the instructor.)
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from autograder.grading.kernels import WarmKernelManager
 
 #: Seconds each submission may run in total; the worker sets it from the command line.
 BUDGET = {"seconds": 300.0, "output_bytes": 1_000_000}
+GENUINE_CHECK = "from autograder.checker import check; "
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -36,6 +40,7 @@ class ResilientExecute(Execute):
     def __init__(self, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = WarmKernelManager
         super().__init__(**kwargs)
+        self._cell_timeout = self.timeout or 3600
         self._deadline = 0.0
         self._stopped: str | None = None
         self._output_bytes = 0
@@ -54,8 +59,12 @@ class ResilientExecute(Execute):
         if self._stopped is not None:
             cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell, resources
-        self.timeout = max(1, int(self._deadline - time.monotonic()))
+        self.timeout = max(1, min(self._cell_timeout, int(self._deadline - time.monotonic())))
         self._output_bytes, self._truncated = 0, False
+        source = cell.source
+        graded = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
+        if graded and "check(" in source:
+            cell.source = GENUINE_CHECK + source
         try:
             return super().preprocess_cell(cell, resources, index)
         except Exception as error:  # DeadKernelError, timeouts the kernel ignored, ...
@@ -63,6 +72,8 @@ class ResilientExecute(Execute):
             cell.outputs.append(_error("KernelDied", reason))
             self._stop(reason)
             return cell, resources
+        finally:
+            cell.source = source
 
     def _stop(self, reason: str) -> None:
         self._stopped = reason

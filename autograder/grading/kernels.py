@@ -38,7 +38,7 @@ LIVE: set[int] = set()
 def _kernel_main(argv: list[str], env: dict[str, str], cwd: str, limits: Any, hidden: Any) -> None:
     """Body of a forked kernel: sandbox, then a normal ipykernel."""
     os.setpgrp()
-    _die_with_parent()
+    die_with_parent()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # the kernel talks over its sockets; keep the worker's pipes clean
         os.dup2(devnull, fd)
@@ -53,7 +53,7 @@ def _kernel_main(argv: list[str], env: dict[str, str], cwd: str, limits: Any, hi
     IPKernelApp.launch_instance(argv=argv)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this kernel when the fork server (and so the worker) goes away."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)

@@ -20,27 +20,42 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 
-def nbgrader_config(course_root: Path) -> Config:
+def nbgrader_config(course_root: Path, cell_timeout: float | None = None) -> Config:
     """The course's nbgrader_config.py, with grading-specific settings on top."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
         GetGrades,
         IgnorePattern,
         LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
         SaveAutoGrades,
     )
 
     from autograder.grading.execute import ResilientExecute
     from autograder.grading.feedback import HideHiddenTests
+    from autograder.grading.sanitize import DropEmptyNbgraderMetadata
 
     config = Config()
     if (course_root / "nbgrader_config.py").is_file():
         config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
     config.CourseDirectory.root = str(course_root)
+    if cell_timeout:
+        config.Execute.timeout = int(cell_timeout)
     # Several workers share the SQLite gradebook: wait for a lock instead of failing.
     config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}?timeout=120"
+    config.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        DeduplicateIds,
+        DropEmptyNbgraderMetadata,
+        OverwriteKernelspec,
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
     config.Autograde.autograde_preprocessors = [
         ResilientExecute,
         IgnorePattern,
@@ -61,7 +76,7 @@ def _speed_up_nbgrader() -> None:
     nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
-def serve(course_root: Path, assignment: str, feedback: bool) -> None:
+def serve(course_root: Path, assignment: str, feedback: bool, cell_timeout: float | None) -> None:
     """Answer grading requests until stdin closes."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -71,7 +86,7 @@ def serve(course_root: Path, assignment: str, feedback: bool) -> None:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything printed by libraries goes to the log, not the protocol
     _speed_up_nbgrader()
-    config = nbgrader_config(course_root)
+    config = nbgrader_config(course_root, cell_timeout)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     kernels.warm_up()
     for line in sys.stdin:
@@ -128,6 +143,7 @@ def main() -> None:
     parser.add_argument("--assignment", required=True)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument("--cell-timeout", type=float, default=None)
     parser.add_argument("--output-bytes", type=int, default=1_000_000)
     parser.add_argument("--no-isolation", action="store_true")
     parser.add_argument("--no-feedback", action="store_true")
@@ -139,7 +155,7 @@ def main() -> None:
     kernels.SETTINGS["limits"] = sandbox.Limits(
         memory_mb=args.memory_mb, isolate=not args.no_isolation
     )
-    serve(args.course_dir.resolve(), args.assignment, feedback=not args.no_feedback)
+    serve(args.course_dir.resolve(), args.assignment, not args.no_feedback, args.cell_timeout)
 
 
 if __name__ == "__main__":

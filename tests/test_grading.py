@@ -1,0 +1,144 @@
+"""`autograder grade` with real nbgrader, warm kernels and parallel workers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from autograder.grading.batch import Options, grade
+from autograder.grading.exports import export_csvs
+from autograder.grading.report import write_report
+from autograder.nbgrader_run import assignments, read_scores
+from autograder.submissions import load_variants, parse_variant, write_submissions
+from tests.conftest import chapter_variants
+from tests.harness import ROOT, SAMPLE_CLASS, make_course
+
+CHAPTERS = assignments(ROOT)
+QUIET = Console(file=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="module")
+def fast_graded(tmp_path_factory):
+    """``fast_graded(assignment)``: the same class as the plain-nbgrader harness, graded fast."""
+    cache = {}
+
+    def grade_chapter(assignment):
+        if assignment not in cache:
+            course = make_course(tmp_path_factory.mktemp(f"fast-{assignment}") / "c", assignment)
+            write_submissions(chapter_variants(assignment), course, assignment)
+            result = grade(course, assignment, Options(workers=2), QUIET)
+            cache[assignment] = (course, result)
+        return cache[assignment]
+
+    return grade_chapter
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_scores_identical_to_plain_nbgrader(graded, fast_graded, assignment):
+    plain = graded(assignment)
+    course, result = fast_graded(assignment)
+    assert not result.failed and len(result.graded) == len(plain.scores)
+    assert read_scores(course, assignment) == plain.scores
+
+
+@pytest.mark.nbgrader
+def test_feedback_keeps_verdicts_and_hides_hidden_tests(fast_graded):
+    course, _ = fast_graded("02_activations")
+    pages = list((course / "feedback").glob("*/02_activations/02_activations.html"))
+    assert len(pages) == len(chapter_variants("02_activations"))
+    for page in pages:
+        text = page.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text and "hidden=True" not in text
+        assert "hidden tests ran here" in text
+    casey = (course / "feedback/casey_partly_wrong/02_activations/02_activations.html").read_text()
+    assert "Subtract the maximum" in casey and "✔ sigmoid matches" in casey
+
+
+@pytest.mark.nbgrader
+def test_exports_and_report(fast_graded):
+    course, _ = fast_graded("02_activations")
+    scores = read_scores(course, "02_activations")
+    totals, exercises = export_csvs(course, "02_activations", course / "reports")
+    rows = {r["student_id"]: r for r in csv.DictReader(totals.open())}
+    assert set(rows) == set(scores)
+    for student, cells in scores.items():
+        assert float(rows[student]["score"]) == sum(c.score for c in cells.values())
+        assert float(rows[student]["max_score"]) == sum(c.max_score for c in cells.values())
+    per_cell = list(csv.DictReader(exercises.open()))
+    assert set(per_cell[0]) == {"student_id", "total", *next(iter(scores.values()))}
+    report = write_report(course, "02_activations", course / "reports").read_text()
+    assert report.count("data:image/png;base64") == 3
+    assert "Subtract the maximum" in report  # the naive softmax is among the top mistakes
+
+
+@pytest.mark.nbgrader
+def test_rerun_grades_only_new_or_changed_work(fast_graded):
+    course, first = fast_graded("02_activations")
+    again = grade(course, "02_activations", Options(workers=2), QUIET)
+    assert again.graded == [] and len(again.skipped) == len(first.graded)
+    blank = course / "submitted" / "blank" / "02_activations" / "02_activations.ipynb"
+    solution = course / "submitted" / "solution" / "02_activations" / "02_activations.ipynb"
+    blank.write_bytes(solution.read_bytes())
+    changed = grade(course, "02_activations", Options(workers=2), QUIET)
+    assert [o.student for o in changed.graded] == ["blank"]
+    scores = read_scores(course, "02_activations")["blank"]
+    assert all(c.score == c.max_score for c in scores.values())
+
+
+def _ledger(course: Path) -> dict:
+    try:
+        return json.loads((course / ".autograder" / "02_activations.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _stop_after(course: Path, entries: int, sig: int) -> tuple[int, int]:
+    command = [
+        Path(sys.executable).with_name("autograder"),
+        "--course-dir",
+        course,
+        "grade",
+        "02_activations",
+        "--workers",
+        "1",
+        "--no-feedback",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(_ledger(course)) < entries and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(sig)
+    return process.wait(timeout=60), len(_ledger(course))
+
+
+@pytest.mark.nbgrader
+def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(tmp_path):
+    course = make_course(tmp_path / "course", "02_activations")
+    variants = load_variants(SAMPLE_CLASS / "02_activations")
+    write_submissions(variants, course, "02_activations")
+    code, done = _stop_after(course, 1, signal.SIGINT)  # Ctrl-C
+    assert code == 130 and 1 <= done < len(variants)
+    code, done_after_kill = _stop_after(course, done + 1, signal.SIGKILL)
+    assert code == -signal.SIGKILL and done_after_kill < len(variants)
+    final = grade(course, "02_activations", Options(workers=2, feedback=False), QUIET)
+    assert len(final.graded) == len(variants) - done_after_kill and not final.failed
+    scores = read_scores(course, "02_activations")
+    for variant in variants:
+        cells = scores[variant.name]
+        lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
+        assert {c for c, s in cells.items() if s.score < s.max_score} == lost, variant.name
+
+
+def test_variant_files_parse():
+    variant = parse_variant(SAMPLE_CLASS / "02_activations" / "casey_partly_wrong.py")
+    assert variant.lost == ("test_softmax", "test_gelu", "test_relu_derivative")
+    assert set(variant.cells) == {"softmax", "gelu", "relu_derivative"}

@@ -1,0 +1,128 @@
+"""Hostile and broken submissions: each gets its grade and message, and the batch goes on."""
+
+from __future__ import annotations
+
+import html
+import os
+import socket
+
+import nbformat
+import pytest
+from rich.console import Console
+
+from autograder.grading.batch import Options, grade
+from autograder.grading.report import write_report
+from autograder.grading.scan import scan_notebook
+from autograder.nbgrader_run import read_scores
+from autograder.submissions import Variant, build_submission, load_variants, write_submissions
+from tests.harness import ROOT, GradedClass, make_course
+from tests.hostile import STRUCTURAL
+
+ASSIGNMENT = "02_activations"
+CODE_LEVEL = load_variants(ROOT / "tests" / "fixtures" / "hostile" / ASSIGNMENT)
+ALL = "all"
+# Structural cases: (how the batch reports it, the cells that lose their points).
+STRUCTURAL_EXPECTED = {
+    "corrupt_json": ("Notebook does not appear to be JSON", ALL),
+    "empty_file": ("Notebook does not appear to be JSON", ALL),
+    "wrong_file_name": ("No notebooks found", ALL),
+    "extra_files": (None, set()),
+    "deleted_cells": (None, {"test_sigmoid"}),
+    "duplicated_cells": (None, set()),
+    "reordered_cells": (None, {"test_tanh"}),
+    "retyped_cell": (None, set()),
+    "tampered_test_cell": (None, {"test_sigmoid"}),
+    "metadata_removed": (None, {"test_sigmoid"}),
+}
+FLAGS = {
+    "rebinds_checker": "rebinds the checker name 'check'",
+    "patches_grader_internals": "patches the grader",
+    "profiler_games": "installs a tracer",
+    "reads_instructor_files": "mentions a grader path",
+    "kernel_exit": "kills the kernel",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("hostile") / "course", ASSIGNMENT)
+    write_submissions(CODE_LEVEL, course, ASSIGNMENT)
+    source = nbformat.read(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    solution = build_submission(Variant("solution", ""), source, release)
+    for name, build in STRUCTURAL.items():
+        folder = course / "submitted" / name / ASSIGNMENT
+        folder.mkdir(parents=True)
+        for filename, data in build(solution).items():
+            (folder / filename).write_bytes(data)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    os.environ["AUTOGRADER_TEST_PORT"] = str(server.getsockname()[1])
+    options = Options(workers=2, cell_timeout=10, timeout=120, memory_mb=1024)
+    result = grade(course, ASSIGNMENT, options, Console(file=open(os.devnull, "w")))  # noqa: SIM115
+    server.close()
+    scores = read_scores(course, ASSIGNMENT)
+    notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
+    return course, result, GradedClass(scores, notebooks, [o.student for o in result.failed])
+
+
+def _lost(graded: GradedClass, student: str) -> set[str]:
+    return {c for c, s in graded.scores[student].items() if s.score < s.max_score}
+
+
+@pytest.mark.nbgrader
+def test_kernels_were_isolated_and_the_whole_batch_was_graded(hostile):
+    course, result, _ = hostile
+    assert result.isolation == "network and files isolated"
+    assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL)
+    assert not (course / "pwned.txt").exists()
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("variant", CODE_LEVEL, ids=[v.name for v in CODE_LEVEL])
+def test_code_level_attack(hostile, variant):
+    _, result, graded = hostile
+    assert variant.name not in graded.failed
+    all_cells = set(graded.scores[variant.name])
+    assert _lost(graded, variant.name) == (
+        all_cells if variant.lost == (ALL,) else set(variant.lost)
+    )
+    for cell, needle in variant.messages:
+        assert needle in graded.cell_output(variant.name, cell)
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("name", sorted(STRUCTURAL_EXPECTED))
+def test_structural_damage(hostile, name):
+    _, result, graded = hostile
+    reported, lost = STRUCTURAL_EXPECTED[name]
+    outcome = next(o for o in result.graded if o.student == name)
+    if reported:
+        assert not outcome.ok and reported in outcome.error
+    else:
+        assert outcome.ok, outcome.error
+    cells = set(graded.scores[name])
+    assert _lost(graded, name) == (cells if lost == ALL else lost)
+
+
+@pytest.mark.nbgrader
+def test_wrong_file_name_is_explained(hostile):
+    _, result, _ = hostile
+    assert "no 02_activations.ipynb" in result.warnings["wrong_file_name"]
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("student", sorted(FLAGS))
+def test_instructor_sees_tampering_flags(hostile, student):
+    course, _, _ = hostile
+    notebook = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    reasons = [flag.reason for flag in scan_notebook(notebook)]
+    assert any(FLAGS[student] in reason for reason in reasons), reasons
+    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    assert html.escape(FLAGS[student]) in report and "corrupt_json" in report
+
+
+def test_honest_code_is_not_flagged():
+    notebook = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert scan_notebook(notebook) == []
