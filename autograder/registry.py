@@ -64,15 +64,16 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     #: TensorFlow ops a NumPy solution may trigger (e.g. ReadVariableOp to read model weights).
     allowed_ops: frozenset[str] = frozenset()
-    #: How to call the learner's object and the reference with a case's arguments
+    #: How to call the learner's object (and a Mistake's ``produces``) with a case's arguments
     #: (default ``fn(*args, **kwargs)``), e.g. to instantiate a class and then call it.
+    #: The reference is always called plainly: ``reference(*args, **kwargs)``.
     call: Callable[..., Any] | None = None
     #: ``judge(got, expected, case)`` returns what is wrong, or None; the default compares
     #: numbers within the tolerance (strings exactly). Use it for models, distributions, training.
     judge: Callable[[Any, Any, Case], str | None] | None = None
 
     def invoke(self, fn: Callable[..., Any], case_args: tuple, case_kwargs: dict) -> Any:
-        """Call ``fn`` (learner's or reference) the way this exercise calls it."""
+        """Call a learner-side ``fn`` the way this exercise calls it."""
         if self.call is not None:
             return self.call(fn, *case_args, **case_kwargs)
         return fn(*case_args, **case_kwargs)

@@ -127,8 +127,11 @@ def test_every_exercise_has_cases_and_a_reference_that_runs():
     for name, exercise in all_exercises().items():
         cases = exercise.cases(hidden=True)
         assert len(cases) > len(exercise.cases(hidden=False)), name
+        answered = 0
         for case in cases:
             try:
                 exercise.reference(*case.args, **case.kwargs)
-            except ValueError:
-                assert name == "output_activation"
+                answered += 1
+            except ValueError:  # part of some contracts: learners must raise it too
+                pass
+        assert answered, f"{name}: the reference raises on every case"

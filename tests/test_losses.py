@@ -1,0 +1,118 @@
+"""Chapter 04_losses in-process: solutions, worked examples, diagnoses and plot helpers."""
+
+from __future__ import annotations
+
+import copy
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import CheckFailed, check
+from autograder.compare import array_difference
+from autograder.references import keras
+from autograder.registry import all_exercises
+from autograder.submissions import nbgrader_meta, strip_solution_markers
+from tests.harness import ROOT
+from tests.test_notebook_contract import spec_names
+
+matplotlib.use("Agg")
+
+ASSIGNMENT = "04_losses"
+EXERCISES = spec_names(ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def solutions() -> dict:
+    """The source notebook's solution cells, run as a learner would type them."""
+    notebook = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    namespace = {"np": np}
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("solution"):
+            exec(strip_solution_markers(cell.source), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_04_losses_solutions_pass_visible_and_hidden_checks(solutions, name, capsys):
+    check(name, solutions[name], hidden=True)
+    assert "✔" in capsys.readouterr().out
+
+
+ONE_HOT = [[0, 1, 0], [0, 0, 1]]
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_true", "y_pred", "value"),
+    [
+        ("CategoricalCrossentropy", ONE_HOT, [[0.05, 0.9, 0.05], [0.3, 0.2, 0.5]], 0.39925388),
+        ("CategoricalCrossentropy", ONE_HOT, [[0.05, 0.9, 0.05], [0.05, 0.05, 0.9]], 0.105360545),
+        ("BinaryCrossentropy", [[0], [1]], [[0.4], [0.6]], 0.5108256),
+        ("BinaryCrossentropy", [[0], [1]], [[0.1], [0.9]], 0.105360545),
+        ("MeanAbsoluteError", [[0.0], [1.0]], [[1.0], [0.0]], 1.0),
+        ("MeanSquaredError", [[0.0], [1.0]], [[1.0], [1.0]], 0.5),
+        ("Huber", [[0], [1]], [[0.6], [0.4]], 0.18),
+    ],
+)
+def test_04_losses_worked_examples_have_the_keras_3_values_the_notebook_quotes(
+    loss, y_true, y_pred, value
+):
+    got = float(getattr(keras.losses, loss)()(np.array(y_true), np.array(y_pred)))
+    assert got == pytest.approx(value, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_04_losses_every_diagnosed_mistake_really_differs_from_keras(name):
+    exercise = all_exercises()[name]
+    cases = exercise.cases(hidden=True)
+    expected = [exercise.reference(*case.args, **case.kwargs) for case in cases]
+    for mistake in exercise.mistakes:
+        if mistake.produces is None:
+            continue
+        differs = 0
+        for case, value in zip(cases, expected, strict=True):
+            try:
+                with np.errstate(all="ignore"):
+                    wrong = mistake.produces(
+                        *copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)
+                    )
+            except ValueError:  # the mistake does not apply to this case
+                continue
+            rtol = exercise.rtol if case.rtol is None else case.rtol
+            atol = exercise.atol if case.atol is None else case.atol
+            differs += array_difference(wrong, value, rtol, atol) is not None
+        assert differs, f"{name}: never distinguishable: {mistake.hint}"
+
+
+def test_04_losses_scalar_mismatch_is_reported_with_expected_and_got():
+    with pytest.raises(CheckFailed) as raised:
+        check("mean_squared_error", lambda y_true, y_pred, sample_weight=None: 1.0)
+    message = str(raised.value)
+    assert "expected 0.5, got 1" in message and "input (worked example" in message
+
+
+def test_04_losses_zero_weights_hint_names_the_divisor():
+    def dropped(y_true, y_pred, sample_weight=None):
+        losses = np.mean(np.abs(np.subtract(y_pred, y_true)), axis=-1)
+        if sample_weight is None:
+            return losses.mean()
+        weights = np.broadcast_to(np.asarray(sample_weight, dtype=float), losses.shape)
+        return np.sum(losses * weights) / np.count_nonzero(weights)
+
+    with pytest.raises(CheckFailed) as raised:
+        check("mean_absolute_error", dropped)
+    assert "zero weights were dropped from the divisor" in str(raised.value)
+
+
+def test_04_losses_plot_helpers_use_keras_gradients():
+    from course.losses import loss_and_gradient, plot_crossentropy, plot_regression_losses
+
+    errors = np.array([-3.0, -0.5, 0.25, 2.0])
+    loss, gradient = loss_and_gradient("Huber", errors, delta=1.0)
+    np.testing.assert_allclose(gradient, np.clip(errors, -1.0, 1.0), rtol=1e-6)
+    np.testing.assert_allclose(loss, [2.5, 0.125, 0.03125, 1.5], rtol=1e-6)
+    _, mae_gradient = loss_and_gradient("MeanAbsoluteError", errors)
+    np.testing.assert_array_equal(mae_gradient, np.sign(errors))
+    assert len(plot_regression_losses().axes) == 2
+    assert len(plot_crossentropy().axes) == 2
