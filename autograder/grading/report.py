@@ -57,6 +57,7 @@ def _score_plots(scores: dict[str, dict[str, CellScore]]) -> tuple[str, str]:
     figure, axis = plt.subplots(figsize=(6, 3))
     axis.hist(totals, bins=min(20, int(possible) + 1), range=(0, possible), color="#4C72B0")
     axis.set(xlabel="points", ylabel="submissions", title="Score distribution")
+    axis.yaxis.get_major_locator().set_params(integer=True)
     distribution = _png(figure)
     cells = list(next(iter(scores.values())).keys()) if scores else []
     rates = [
@@ -74,11 +75,15 @@ def _mistake_plot(counts: collections.Counter[tuple[str, str]]) -> str:
     top = counts.most_common(10)
     if not top:
         return "<p>No diagnosed mistakes.</p>"
-    labels = [f"{exercise}: {diagnosis[:70]}" for (exercise, diagnosis), _ in top]
-    figure, axis = plt.subplots(figsize=(8, 0.35 * len(top) + 1))
+    labels = [
+        f"{exercise}: {diagnosis[:40]}…" if len(diagnosis) > 40 else f"{exercise}: {diagnosis}"
+        for (exercise, diagnosis), _ in top
+    ]
+    figure, axis = plt.subplots(figsize=(6, 0.35 * len(top) + 1))
     axis.barh(labels, [n for _, n in top], color="#C44E52")
     axis.invert_yaxis()
     axis.set(xlabel="submissions", title="Most frequent diagnosed mistakes")
+    axis.xaxis.get_major_locator().set_params(integer=True)
     return _png(figure)
 
 
@@ -109,7 +114,8 @@ def write_report(course_root: Path, assignment: str, folder: Path) -> Path:
     page = f"""<!doctype html><html><head><meta charset="utf-8">
 <title>{assignment}: grading report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-td,th{{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}}</style></head><body>
+td,th{{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}}
+img{{max-width:100%;display:block;margin:1em 0}}</style></head><body>
 <h1>{html.escape(assignment)}: grading report</h1><p>{summary}</p>
 <h2>Scores</h2>{distribution}{pass_rates}
 <h2>Diagnosed mistakes</h2>{_mistake_plot(mistakes)}
