@@ -7,3 +7,9 @@ c.CourseDirectory.course_id = "keras-from-scratch"
 c.Execute.timeout = 180
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# `autograder grade <chapter> --zip downloads.zip` (and `nbgrader zip_collect`) read the
+# student id and the notebook name from each file name in the archive, by default
+# `<student>_<notebook>.ipynb`, e.g. `jdoe_02_activations.ipynb`. Adapt this regular
+# expression to your LMS's naming (it is matched against the file's full path).
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"

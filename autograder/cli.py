@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         help="do not put kernels in their own network and mount namespaces",
     )
     grade.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+    grade.add_argument(
+        "--zip",
+        type=Path,
+        default=None,
+        help="an LMS download to collect first (nbgrader zip_collect conventions)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "grade":

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,41 @@ def test_variant_files_parse():
     variant = parse_variant(SAMPLE_CLASS / "02_activations" / "casey_partly_wrong.py")
     assert variant.lost == ("test_softmax", "test_gelu", "test_relu_derivative")
     assert set(variant.cells) == {"softmax", "gelu", "relu_derivative"}
+
+
+@pytest.mark.nbgrader
+def test_lms_zip_is_collected_and_graded(tmp_path):
+    course = make_course(tmp_path / "course", "02_activations")
+    staging = make_course(tmp_path / "staging", "02_activations")
+    variants = [
+        v
+        for v in load_variants(SAMPLE_CLASS / "02_activations")
+        if v.name in ("ada_full_marks", "blake_blank")
+    ]
+    write_submissions(variants, staging, "02_activations")
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for variant in variants:
+            student = variant.name.replace("_", "")
+            notebook = (
+                staging / "submitted" / variant.name / "02_activations" / "02_activations.ipynb"
+            )
+            bundle.write(notebook, f"downloads/{student}_02_activations.ipynb")
+    command = [
+        Path(sys.executable).with_name("autograder"),
+        "--course-dir",
+        course,
+        "grade",
+        "02_activations",
+        "--zip",
+        archive,
+        "--no-feedback",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "collected 2 submissions" in result.stdout
+    totals = {
+        s: sum(c.score for c in cells.values())
+        for s, cells in read_scores(course, "02_activations").items()
+    }
+    assert totals == {"adafullmarks": 17.0, "blakeblank": 0.0}

@@ -8,6 +8,7 @@ import sys
 from rich.console import Console
 
 from autograder.grading.batch import Options, grade, print_summary
+from autograder.grading.collect import collect_zip
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 
@@ -24,6 +25,9 @@ def run_grade(args: argparse.Namespace) -> int:
         feedback=not args.no_feedback,
     )
     course_root = args.course_dir.resolve()
+    if args.zip is not None:
+        students = collect_zip(course_root, args.assignment, args.zip.resolve())
+        console.print(f"collected {len(students)} submissions from {args.zip.name}")
     result = grade(course_root, args.assignment, options, console)
     print_summary(result, console)
     if result.interrupted:
