@@ -43,7 +43,33 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="an LMS download to collect first (nbgrader zip_collect conventions)",
     )
+    selfgrade = commands.add_parser(
+        "selfgrade", help="grade your own notebook with the full hidden tests (no gradebook)"
+    )
+    selfgrade.add_argument("notebook", type=Path)
+    progress = commands.add_parser("progress", help="which exercises pass, across all chapters")
+    progress.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="where your chapter notebooks are (default: release/)",
+    )
     args = parser.parse_args(argv)
+
+    if args.command in ("selfgrade", "progress"):
+        from rich.console import Console
+
+        from autograder import selfgrade as self_study
+
+        console = Console()
+        root = args.course_dir.resolve()
+        if args.command == "selfgrade":
+            results = self_study.selfgrade(args.notebook.resolve(), root)
+            console.print(self_study.results_table(args.notebook.stem, results))
+            return 0
+        folder = (args.folder or root / "release").resolve()
+        console.print(self_study.progress(root, folder, console))
+        return 0
 
     if args.command == "grade":
         from autograder.grading.cli import run_grade

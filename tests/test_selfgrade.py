@@ -1,0 +1,71 @@
+"""Self-study grading: full hidden tests on a learner's own notebook, no gradebook."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from rich.console import Console
+
+from autograder.selfgrade import progress, selfgrade
+from autograder.submissions import build_submission, parse_variant
+from tests.harness import FIXTURES, ROOT
+
+CHAPTER = "02_activations"
+
+
+def learner_notebook(folder: Path, variant_name: str) -> Path:
+    variant = parse_variant(FIXTURES / CHAPTER / f"{variant_name}.py")
+    source = nbformat.read(ROOT / "source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    path = folder / CHAPTER / f"{CHAPTER}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(build_submission(variant, source, release), path)
+    return path
+
+
+@pytest.mark.nbgrader
+def test_selfgrade_runs_the_hidden_tests_without_a_gradebook(tmp_path):
+    notebook = learner_notebook(tmp_path, "softmax_naive")  # passes the visible test only
+    gradebook = ROOT / "gradebook.db"
+    before = gradebook.stat().st_mtime_ns if gradebook.exists() else None
+    results = {r.exercise: r for r in selfgrade(notebook, ROOT)}
+    assert {name for name, r in results.items() if r.points < r.max_points} == {"softmax"}
+    assert "Subtract the maximum" in results["softmax"].message
+    assert "✔ sigmoid matches" in results["sigmoid"].message
+    assert (gradebook.stat().st_mtime_ns if gradebook.exists() else None) == before
+    assert not (tmp_path / "autograded").exists()
+
+
+@pytest.mark.nbgrader
+def test_selfgrade_command_prints_a_table(tmp_path):
+    notebook = learner_notebook(tmp_path, "solution")
+    command = [
+        Path(sys.executable).with_name("autograder"),
+        "--course-dir",
+        ROOT,
+        "selfgrade",
+        notebook,
+    ]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "02_activations: 17 / 17 points" in result.stdout
+
+
+@pytest.mark.nbgrader
+def test_progress_covers_every_chapter(tmp_path):
+    learner_notebook(tmp_path, "relu_in_place")
+    console = Console(width=200, record=True)
+    console.print(progress(ROOT, tmp_path, console))
+    text = console.export_text()
+    for chapter in (p.name for p in (ROOT / "source").iterdir() if p.is_dir()):
+        assert chapter in text
+    assert "15/16" in text and "relu" in text and "notebook not found" in text
