@@ -14,13 +14,17 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-packages
 	touch $(STAMP)
 
-# Graphviz's `dot` draws model pictures (keras.utils.plot_model). Installed with apt when
-# running as root (CI, containers); otherwise a hint, and the notebooks fall back to text.
+# System packages: Graphviz's `dot` draws model pictures (keras.utils.plot_model), Debian's
+# Chromium runs the browser test. Installed with apt when running as root (CI, containers);
+# otherwise a hint (the notebooks fall back to text without `dot`).
+SYSTEM_PACKAGES := dot:graphviz chromium:chromium
 system-packages:
-	@command -v dot >/dev/null 2>&1 || { \
+	@for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 && continue; \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  else echo "note: Graphviz 'dot' not found (apt install graphviz / conda install graphviz)"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $${pair##*:} >/dev/null; \
+	  else echo "note: $${pair%%:*} not found: install the $${pair##*:} package"; fi; \
+	done
 
 ## demo: generate release/ from source/ and grade the bundled sample class
 demo: $(STAMP)
@@ -34,7 +38,8 @@ test: $(STAMP)
 
 ## lab: JupyterLab on the student notebooks
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=release
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/release \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## benchmark: plain nbgrader vs `autograder grade` on 24 mixed submissions
 benchmark: $(STAMP)

@@ -47,6 +47,13 @@ OVERFLOW_HINT = (
 class CheckFailed(AssertionError):
     """The learner's function does not meet its exercise's contract."""
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: the verdict is the whole story."""
+        return [
+            f"{type(self).__name__}: {line}" if i == 0 else line
+            for i, line in enumerate(str(self).splitlines())
+        ]
+
 
 @dataclass
 class LearnerRun:
