@@ -16,7 +16,13 @@ from pathlib import Path
 import nbformat
 
 from autograder.nbgrader_run import CellScore, autograde, generate_release, read_scores
-from autograder.submissions import Variant, nbgrader_meta, write_submissions
+from autograder.submissions import (
+    Variant,
+    build_submission,
+    nbgrader_meta,
+    parse_variant,
+    write_submissions,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
@@ -46,6 +52,17 @@ def _output_text(output: dict) -> str:
     if output.get("output_type") == "error":
         return f"[error] {output['ename']}: {output['evalue']}"
     return ""
+
+
+def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
+    """A fixture variant as a learner's own notebook: ``folder/<assignment>/<assignment>.ipynb``."""
+    variant = parse_variant(FIXTURES / assignment / f"{variant_name}.py")
+    source = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    path = folder / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(build_submission(variant, source, release), path)
+    return path
 
 
 def make_course(root: Path, assignment: str) -> Path:

@@ -6,30 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 from rich.console import Console
 
 from autograder.selfgrade import progress, selfgrade
-from autograder.submissions import build_submission, parse_variant
-from tests.harness import FIXTURES, ROOT
+from tests.harness import ROOT, learner_notebook
 
 CHAPTER = "02_activations"
 
 
-def learner_notebook(folder: Path, variant_name: str) -> Path:
-    variant = parse_variant(FIXTURES / CHAPTER / f"{variant_name}.py")
-    source = nbformat.read(ROOT / "source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    release = nbformat.read(ROOT / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    path = folder / CHAPTER / f"{CHAPTER}.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(build_submission(variant, source, release), path)
-    return path
-
-
 @pytest.mark.nbgrader
 def test_selfgrade_runs_the_hidden_tests_without_a_gradebook(tmp_path):
-    notebook = learner_notebook(tmp_path, "softmax_naive")  # passes the visible test only
+    notebook = learner_notebook(tmp_path, CHAPTER, "softmax_naive")  # passes the visible test only
     gradebook = ROOT / "gradebook.db"
     before = gradebook.stat().st_mtime_ns if gradebook.exists() else None
     results = {r.exercise: r for r in selfgrade(notebook, ROOT)}
@@ -42,7 +30,7 @@ def test_selfgrade_runs_the_hidden_tests_without_a_gradebook(tmp_path):
 
 @pytest.mark.nbgrader
 def test_selfgrade_command_prints_a_table(tmp_path):
-    notebook = learner_notebook(tmp_path, "solution")
+    notebook = learner_notebook(tmp_path, CHAPTER, "solution")
     command = [
         Path(sys.executable).with_name("autograder"),
         "--course-dir",
@@ -62,7 +50,7 @@ def test_selfgrade_command_prints_a_table(tmp_path):
 
 @pytest.mark.nbgrader
 def test_progress_covers_every_chapter(tmp_path):
-    learner_notebook(tmp_path, "relu_in_place")
+    learner_notebook(tmp_path, CHAPTER, "relu_in_place")
     console = Console(width=200, record=True)
     console.print(progress(ROOT, tmp_path, console))
     text = console.export_text()

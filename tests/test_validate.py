@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
 from autograder.nbgrader_run import assignments, nbgrader
-from autograder.submissions import build_submission, parse_variant
-from tests.harness import FIXTURES, ROOT
+from tests.harness import ROOT, learner_notebook
 
 CHAPTERS = assignments(ROOT)
-
-
-def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
-    variant = parse_variant(FIXTURES / assignment / f"{variant_name}.py")
-    source = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-    path = folder / assignment / f"{assignment}.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(build_submission(variant, source, release), path)
-    return path
 
 
 @pytest.mark.nbgrader
