@@ -60,3 +60,15 @@ def test_setup_cell_is_locked_and_first_code_cell(assignment):
     meta = nbgrader_meta(code[0])
     assert meta.get("locked") and not meta.get("solution")
     assert "from autograder import check" in code[0].source
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_every_exercise_has_a_collapsed_hint_right_before_it(assignment):
+    cells = source_cells(assignment)
+    for index, cell in enumerate(cells):
+        if nbgrader_meta(cell).get("solution"):
+            before = cells[index - 1]
+            assert before.cell_type == "markdown", nbgrader_meta(cell)["grade_id"]
+            assert before.source.startswith("<details><summary>Hint</summary>")
+            assert before.source.rstrip().endswith("</details>")
+            assert "def " not in before.source  # a hint points the way; it is not the code
