@@ -6,6 +6,7 @@ learner code that reassigns ``np.allclose`` or friends cannot change a verdict.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from autograder.integrity import trusted_np as tnp
@@ -22,6 +23,10 @@ def describe(value: Any, limit: int = 12) -> str:
                 shown = f"values from {array.min():.6g} to {array.max():.6g}"
         return f"{shown} (shape {array.shape}, {array.dtype})"
     if isinstance(value, list | tuple):
+        if value and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value
+        ):
+            return repr(type(value)(int(v) for v in value))  # a shape, a list of sizes
         try:
             array = tnp.asarray(value, dtype=tnp.float64)
         except (TypeError, ValueError):

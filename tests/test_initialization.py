@@ -1,0 +1,141 @@
+"""Chapter 03's distribution judge: correct samplers pass, near misses fail, every time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograder.checker import CheckFailed, check
+from autograder.exercises.initialization import (
+    TRUNCATION_STD,
+    Pool,
+    Seeded,
+    compare_distributions,
+    keras_sample,
+)
+from autograder.references import keras
+from autograder.registry import Case, get_exercise
+
+SHAPE = (500, 240)  # the visible cases' Dense kernel: 120 000 values
+HE_STD = math.sqrt(2 / SHAPE[0])
+STD, BOUNDS = "standard deviation", "your values range from"
+
+
+def truncated(shape, std, rng):
+    """A truncated normal at ±2 (pre-truncation) standard deviations, by rejection."""
+    z = rng.standard_normal(math.prod(shape))
+    while (outside := np.abs(z) > 2).any():
+        z[outside] = rng.standard_normal(int(outside.sum()))
+    return (std * z).reshape(shape).astype(np.float32)
+
+
+def he_normal(shape, rng=None, factor=1.0, receptive=True):
+    """He normal in NumPy; ``factor`` scales its std, ``receptive=False`` forgets conv fans."""
+    rng = np.random.default_rng() if rng is None else rng
+    shape = tuple(shape)
+    if len(shape) < 2:
+        fan_in = shape[0] if shape else 1
+    else:
+        fan_in = shape[-2] * (math.prod(shape[:-2]) if receptive else 1)
+    return truncated(shape, factor * math.sqrt(2 / fan_in) / TRUNCATION_STD, rng)
+
+
+@pytest.fixture(scope="module")
+def he_pool() -> Pool:
+    sample = keras_sample(SHAPE, lambda seed: keras.initializers.HeNormal(seed=seed), ("HeNormal",))
+    return sample.pool
+
+
+def test_keras_pool_is_large_deterministic_and_cached(he_pool):
+    again = keras_sample(SHAPE, lambda seed: keras.initializers.HeNormal(seed=seed), ("HeNormal",))
+    assert again.pool is he_pool and he_pool.values.size >= 200_000
+    assert abs(he_pool.std / HE_STD - 1) < 0.01
+
+
+def test_correct_sampler_passes_for_many_seeds(he_pool):
+    for seed in range(20):
+        values = he_normal(SHAPE, np.random.default_rng(seed))
+        assert compare_distributions(values, he_pool, bounded=True) is None, seed
+
+
+@pytest.mark.parametrize(
+    ("factor", "first_failure"),
+    [(0.97, STD), (0.98, STD), (1.015, BOUNDS), (1.03, BOUNDS)],
+)
+def test_slightly_wrong_std_fails_every_time(he_pool, factor, first_failure):
+    # A wider truncated normal also leaves Keras's bounds, which is checked first.
+    for seed in range(5):
+        verdict = compare_distributions(
+            he_normal(SHAPE, np.random.default_rng(seed), factor), he_pool, bounded=True
+        )
+        assert verdict is not None and verdict.startswith(first_failure), verdict
+
+
+def test_verdicts_are_deterministic(he_pool):
+    wrong = [he_normal(SHAPE, np.random.default_rng(3), 0.98) for _ in range(2)]
+    verdicts = {compare_distributions(w, he_pool, bounded=True) for w in wrong}
+    assert len(verdicts) == 1
+
+
+def test_plain_normal_with_the_right_std_breaks_the_bounds(he_pool):
+    values = np.random.default_rng(0).normal(0, HE_STD, SHAPE)
+    verdict = compare_distributions(values, he_pool, bounded=True)
+    assert verdict.startswith("your values range from")
+
+
+def test_shape_of_distribution_is_tested_beyond_moments(he_pool):
+    # Uniform with He normal's std: right mean and std, inside the bounds, wrong shape.
+    limit = math.sqrt(3) * he_pool.std
+    values = np.random.default_rng(0).uniform(-limit, limit, SHAPE)
+    assert "Kolmogorov-Smirnov" in compare_distributions(values, he_pool, bounded=True)
+
+
+def test_mean_shift_is_caught(he_pool):
+    values = he_normal(SHAPE, np.random.default_rng(0)) + 0.05 * he_pool.std
+    assert compare_distributions(values, he_pool, bounded=False).startswith("mean")
+
+
+def run_check(name, fn):
+    try:
+        check(name, fn, hidden=True)
+    except CheckFailed as failure:
+        return str(failure)
+    return None
+
+
+def test_full_check_accepts_a_correct_sampler():
+    assert run_check("he_normal", he_normal) is None
+
+
+@pytest.mark.parametrize(
+    ("sampler", "needle"),
+    [
+        (lambda shape, rng=None: he_normal(shape, rng, TRUNCATION_STD), "truncation correction"),
+        (lambda shape, rng=None: he_normal(shape, rng).astype(np.float64), "float32"),
+        (lambda shape, rng=None: he_normal(shape, np.random.default_rng(0)), "ignores `rng`"),
+        (lambda shape, rng=None: he_normal(shape, None), "called again with the same arguments"),
+        (lambda shape, rng=None: he_normal(shape, rng)[..., :-1], "shape"),
+        (lambda shape, rng=None: he_normal(shape, rng, receptive=False), "receptive field"),
+    ],
+    ids=["no-correction", "float64", "fixed-seed", "global-rng", "wrong-shape", "conv-fans"],
+)
+def test_full_check_names_the_mistake(sampler, needle):
+    message = run_check("he_normal", sampler)
+    assert message is not None and needle in message, message
+
+
+def test_seeded_generator_prints_its_seed_and_copies_its_state():
+    rng = Seeded(7)
+    assert repr(rng) == "np.random.default_rng(7)"
+    assert rng.normal() == np.random.default_rng(7).normal()
+
+
+def test_compute_fans_wants_integers():
+    exercise = get_exercise("compute_fans")
+    case = Case(((3, 3, 16, 32),))
+    assert exercise.judge((144, 288), (144, 288), case) is None
+    assert exercise.judge((np.int64(144), 288), (144, 288), case) is None
+    assert "whole numbers" in exercise.judge((144.0, 288.0), (144, 288), case)
+    assert "Keras computes (144, 288)" in exercise.judge((16, 32), (144, 288), case)
