@@ -1,0 +1,760 @@
+"""Chapter 05_training_with_losses: gradient descent by hand, choosing a loss in real training.
+
+These exercises are graded on outcomes rather than by equality with one Keras call:
+the line fitted by gradient descent must land on the least-squares line; the models a
+learner builds are compiled and trained here, with a fixed seed and a small epoch budget,
+and must clear a threshold on a held-out split; the custom loss must equal
+``keras.losses.Huber``, also when ``model.fit`` trains with it. Training exercises are
+not NumPy reimplementations, so TensorFlow is allowed (``numpy_only=False``).
+
+The reference of a training exercise is the contract's own model trained under the same
+protocol. The pass mark is a fixed threshold that this model clears with margin, so it is
+trained only when a failure message needs its result for comparison (then cached).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.compare import array_difference
+from autograder.integrity import trusted_np as tnp
+from autograder.quiet import captured_stderr
+from autograder.references import as_float32, keras, to_numpy
+from autograder.registry import DEFAULT_ATOL, DEFAULT_RTOL, Case, Exercise, Mistake, register
+from course.datasets import Split, digits_data, line_data, regression_data
+
+# ----------------------------------------------------------------------------- fit_line
+
+LINE_ATOL = 1e-3
+
+
+def _least_squares_line(
+    x: Any, y: Any, learning_rate: float = 0.5, steps: int = 200
+) -> tuple[float, float]:
+    """The minimum of the mean squared error, where gradient descent must arrive."""
+    w, b = np.polyfit(np.ravel(np.asarray(x, np.float64)), np.ravel(np.asarray(y, np.float64)), 1)
+    return float(w), float(b)
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    """``value`` as two floats when it is a pair of real scalars, else None."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return None
+    if not all(isinstance(v, float | np.floating) for v in value):
+        return None
+    return float(value[0]), float(value[1])
+
+
+def _judge_line(got: Any, expected: Any, case: Case) -> str | None:
+    pair = _pair(got)
+    if pair is None:
+        kinds = ", ".join(type(v).__name__ for v in got) if isinstance(got, tuple | list) else ""
+        return (
+            f"returned {type(got).__name__}({kinds}); return the pair (w, b) as two Python "
+            "floats, e.g. float(w.numpy())"
+        )
+    atol = LINE_ATOL if case.atol is None else case.atol
+    errors = [abs(g - e) for g, e in zip(pair, expected, strict=True)]
+    if all(math.isfinite(g) for g in pair) and max(errors) <= atol:
+        return None
+    return (
+        f"w = {pair[0]:.6g}, b = {pair[1]:.6g}; the least-squares line is "
+        f"w = {expected[0]:.6g}, b = {expected[1]:.6g} (|error| {max(errors):.3g} > allowed "
+        f"{atol:g})"
+    )
+
+
+def _ran_away(case: Case, got: Any, expected: Any) -> bool:
+    pair = _pair(got)
+    return pair is not None and not all(math.isfinite(v) and abs(v) < 1e3 for v in pair)
+
+
+def _stopped_short(case: Case, got: Any, expected: Any) -> bool:
+    pair = _pair(got)
+    return pair is not None and not _ran_away(case, got, expected)
+
+
+def _line_case(
+    rng: np.random.Generator, w: float, b: float, n: int, noise: float, low: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(low, 1.0, size=n)
+    return x, w * x + b + noise * rng.normal(size=n)
+
+
+def _line_hidden(rng: np.random.Generator) -> list[Case]:
+    noisy = _line_case(rng, -0.7, 0.5, 200, 0.05)
+    listed = _line_case(rng, 0.4, -0.2, 30, 0.0)
+    slow = _line_case(rng, 0.25, 0.6, 80, 0.02)
+    centred = _line_case(rng, 0.8, -0.4, 64, 0.0, low=-1.0)
+    return [
+        Case(tuple(a.astype(np.float32) for a in noisy), why="noisy float32 data"),
+        Case(tuple(a.round(4).tolist() for a in listed), why="Python lists"),
+        Case(slow, {"learning_rate": 0.2, "steps": 400}, why="smaller rate, more steps"),
+        Case(centred, why="x uniform on [-1, 1)"),
+    ]
+
+
+register(
+    Exercise(
+        name="fit_line",
+        reference=_least_squares_line,
+        reference_name="the least-squares line (the minimum of the mean squared error)",
+        params=("x", "y"),
+        visible=lambda: [Case(line_data(), why="100 points on y = 0.1 x + 0.3")],
+        hidden=_line_hidden,
+        rtol=0.0,
+        atol=LINE_ATOL,
+        numpy_only=False,
+        judge=_judge_line,
+        mistakes=(
+            Mistake(
+                "the parameters ran away instead of settling: step against the gradient, "
+                "w ← w − learning_rate · ∂L/∂w (w.assign_sub(...), not assign_add), with L the "
+                "mean (not the sum) of the squared residuals.",
+                when=_ran_away,
+            ),
+            Mistake(
+                "w and b stopped short of the minimum (or settled elsewhere): run all `steps` "
+                "updates with the given `learning_rate` (no hard-coded step count, no early "
+                "stop), update both w and b, and take L as the mean of the squared residuals.",
+                when=_stopped_short,
+            ),
+        ),
+    )
+)
+
+# ----------------------------------------------------------------------------- trained models
+
+
+def _initializer_name(initializer: Any) -> str:
+    """Keras's string name of an initializer object (VarianceScaling spelled out)."""
+    name = type(initializer).__name__
+    if name == "VarianceScaling":
+        return (
+            f"variance_scaling(scale={initializer.scale:g}, {initializer.mode}, "
+            f"{initializer.distribution})"
+        )
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _is_he_uniform(initializer: Any) -> bool:
+    return (
+        isinstance(initializer, keras.initializers.VarianceScaling)
+        and initializer.scale == 2.0
+        and initializer.mode == "fan_in"
+        and initializer.distribution == "uniform"
+    )
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the grader reads off one layer of a learner's model."""
+
+    kind: str
+    units: int | None = None
+    activation: str | None = None
+    initializer: str | None = None
+    he_uniform: bool = False
+
+    def __str__(self) -> str:
+        if self.kind != "Dense":
+            return self.kind
+        return f"Dense({self.units}, {self.activation}, {self.initializer})"
+
+
+def _layers(model: Any) -> tuple[Layer, ...]:
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):  # listed by functional models only
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            layers.append(
+                Layer(
+                    "Dense",
+                    layer.units,
+                    getattr(layer.activation, "__name__", str(layer.activation)),
+                    _initializer_name(layer.kernel_initializer),
+                    _is_he_uniform(layer.kernel_initializer),
+                )
+            )
+        else:
+            layers.append(Layer(type(layer).__name__))
+    return tuple(layers)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model after the grader's training run: its layers and its held-out scores."""
+
+    layers: tuple[Layer, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+    epochs: int = 0
+    problem: str | None = None
+    #: Facts about the outputs the judge needs but the message does not list.
+    flags: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        architecture = " → ".join(map(str, self.layers)) or "no layers"
+        if self.problem:
+            return f"{architecture}: {self.problem}"
+        scores = ", ".join(f"{name} {value:.4g}" for name, value in self.scores.items())
+        return f"{architecture}; after {self.epochs} epochs: {scores}"
+
+
+class ContractOutcome:
+    """What the contract's model reaches under the grader's protocol, trained on first use."""
+
+    def __init__(self, train: Callable[[], Trained]) -> None:
+        self._train = train
+
+    @functools.cached_property
+    def trained(self) -> Trained:
+        with warnings.catch_warnings(), captured_stderr():
+            warnings.simplefilter("ignore")
+            return self._train()
+
+    def __repr__(self) -> str:
+        return repr(self.trained)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def _train(
+    build: Callable[..., Any],
+    build_args: tuple,
+    data: Split,
+    compile_args: dict[str, Any],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    n_inputs: int,
+    score: Callable[[np.ndarray, Split], tuple[dict[str, float], frozenset[str]]],
+) -> Trained:
+    """Build with a fixed seed, compile, fit, and score the model on the held-out half."""
+    keras.utils.set_random_seed(seed)
+    model = build(*build_args)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    layers = _layers(model)
+    try:
+        declared = model.input_shape
+    except Exception:  # no Input yet: the model builds on its first batch
+        declared = None
+    if isinstance(declared, tuple) and declared[-1] not in (None, n_inputs):
+        return Trained(
+            layers,
+            problem=f"the model expects inputs of shape {declared}, but the data has "
+            f"{n_inputs} features (take the input size from the arguments, not a constant)",
+        )
+    try:
+        model.compile(**compile_args)
+        model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        predictions = to_numpy(model(data.x_test, training=False))
+    except Exception as error:  # a model that cannot train is a verdict, not a crash
+        return Trained(_layers(model), problem=f"model.fit failed: {_first_line(error)}")
+    scores, flags = score(predictions, data)
+    return Trained(_layers(model), scores, epochs, flags=flags)
+
+
+# ----------------------------------------------------------------------------- regression
+
+REGRESSION_EPOCHS = 10
+REGRESSION_MAX_MSE = 0.2
+REGRESSION_SEED = 0
+
+
+def _regression_score(
+    predictions: np.ndarray, data: Split
+) -> tuple[dict[str, float], frozenset[str]]:
+    if predictions.shape != data.y_test.shape:
+        return {}, frozenset({f"output shape {predictions.shape}"})
+    return {"test MSE": float(np.mean((predictions - data.y_test) ** 2))}, frozenset()
+
+
+def _train_regression(build: Callable[..., Any], *args: Any) -> Trained:
+    n_features = args[0] if args else 20
+    return _train(
+        build,
+        args,
+        regression_data(n_features),
+        {"optimizer": keras.optimizers.SGD(0.01, momentum=0.9), "loss": "mse"},
+        REGRESSION_EPOCHS,
+        32,
+        REGRESSION_SEED,
+        n_features,
+        _regression_score,
+    )
+
+
+def _contract_regression_mlp(n_features: int = 20) -> Any:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_features,)),
+            keras.layers.Dense(25, activation="relu", kernel_initializer="he_uniform"),
+            keras.layers.Dense(1, activation="linear"),
+        ]
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _regression_reference(*args: Any) -> ContractOutcome:
+    return ContractOutcome(lambda: _train_regression(_contract_regression_mlp, *args))
+
+
+def _regression_structure(layers: tuple[Layer, ...]) -> list[str]:
+    """How the layers differ from Dense(25, relu, he_uniform) → Dense(1, linear)."""
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    others = [layer.kind for layer in layers if layer.kind != "Dense"]
+    problems = []
+    if others:
+        problems.append(f"extra layers {others}: the contract has Dense layers only")
+    if len(dense) != 2:
+        return problems + [f"{len(dense)} Dense layers; the contract has two: Dense(25) → Dense(1)"]
+    hidden, output = dense
+    if hidden.units != 25:
+        problems.append(f"the hidden layer has {hidden.units} units; the contract says 25")
+    if hidden.activation != "relu":
+        problems.append(
+            f"the hidden layer's activation is {hidden.activation!r}; the contract says 'relu'"
+        )
+    if not hidden.he_uniform:
+        default = " (Keras's default)" if hidden.initializer == "glorot_uniform" else ""
+        problems.append(
+            f"the hidden layer's kernel_initializer is {hidden.initializer}{default}; "
+            "the contract says 'he_uniform' (the initializer made for ReLU)"
+        )
+    if output.units != 1:
+        problems.append(f"the output layer has {output.units} units; one target needs 1")
+    if output.activation != "linear":
+        problems.append(
+            f"the output layer's activation is {output.activation!r}; a regression output must "
+            "be 'linear' (the standardised targets are unbounded, about half of them negative)"
+        )
+    return problems
+
+
+def _judge_regression(got: Trained, expected: ContractOutcome, case: Case) -> str | None:
+    if got.problem:
+        return got.problem
+    problems = _regression_structure(got.layers)
+    problems += [
+        f"{flag}: one prediction per sample needs shape (n, 1)"
+        for flag in got.flags
+        if flag.startswith("output shape")
+    ]
+    mse = got.scores.get("test MSE", float("nan"))
+    if not mse <= REGRESSION_MAX_MSE:
+        problems.append(
+            f"test MSE {mse:.4g} after {got.epochs} epochs, more than the {REGRESSION_MAX_MSE} "
+            f"allowed (the contract's model reaches {expected.trained.scores['test MSE']:.4g})"
+        )
+    return "; ".join(problems) or None
+
+
+register(
+    Exercise(
+        name="build_regression_mlp",
+        reference=_regression_reference,
+        reference_name=(
+            "the contract: Dense(25, relu, he_uniform) → Dense(1, linear), trained here with "
+            f"SGD(0.01, momentum=0.9) and MSE for {REGRESSION_EPOCHS} epochs to a test MSE "
+            f"≤ {REGRESSION_MAX_MSE}"
+        ),
+        params=("n_features",),
+        visible=lambda: [
+            Case((), why="default n_features: make_regression with 20 features, 500/500 split")
+        ],
+        hidden=lambda rng: [
+            Case((8,), why="make_regression with 8 features (4 informative), 500/500 split")
+        ],
+        rtol=0.0,
+        atol=0.0,
+        numpy_only=False,
+        call=_train_regression,
+        judge=_judge_regression,
+    )
+)
+
+# ----------------------------------------------------------------------------- digits
+
+DIGITS_EPOCHS = 8
+DIGITS_MIN_ACCURACY = 0.90
+DIGITS_BATCH = 64
+
+
+def _cross_entropy_from_logits(labels: np.ndarray, logits: np.ndarray) -> float:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-np.mean(log_probs[np.arange(len(labels)), labels]))
+
+
+def _digits_score(outputs: np.ndarray, data: Split) -> tuple[dict[str, float], frozenset[str]]:
+    if outputs.ndim != 2 or outputs.shape[1] != 10:
+        return {}, frozenset({f"output shape {outputs.shape}"})
+    outputs = outputs.astype(np.float64)
+    flags = set()
+    if np.all((outputs >= 0) & (outputs <= 1)):
+        flags.add("within [0, 1]")
+        if np.allclose(outputs.sum(axis=1), 1, atol=1e-3):
+            flags.add("rows sum to 1")
+    scores = {
+        "test accuracy": float(np.mean(outputs.argmax(axis=1) == data.y_test)),
+        "cross-entropy of the outputs read as logits": _cross_entropy_from_logits(
+            data.y_test, outputs
+        ),
+    }
+    return scores, frozenset(flags)
+
+
+def _train_digits(build: Callable[..., Any], split_seed: int = 0) -> Trained:
+    return _train(
+        build,
+        (),
+        digits_data(split_seed),
+        {
+            "optimizer": keras.optimizers.Adam(0.01),
+            "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        },
+        DIGITS_EPOCHS,
+        DIGITS_BATCH,
+        split_seed,
+        64,
+        _digits_score,
+    )
+
+
+def _contract_digits_classifier() -> Any:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            keras.layers.Dense(64, activation="relu", kernel_initializer="he_uniform"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _digits_reference(split_seed: int = 0) -> ContractOutcome:
+    return ContractOutcome(lambda: _train_digits(_contract_digits_classifier, split_seed))
+
+
+def _judge_digits(got: Trained, expected: ContractOutcome, case: Case) -> str | None:
+    if got.problem:
+        return got.problem
+    shape = [flag for flag in got.flags if flag.startswith("output shape")]
+    if shape:
+        return f"{shape[0]}: the model must output 10 logits (one per class) for each image"
+    scores = got.scores
+    if "rows sum to 1" in got.flags:
+        return (
+            "the outputs are probabilities (every row lies in [0, 1] and sums to 1), not logits: "
+            "the last layer applies softmax. from_logits=True then applies softmax a second "
+            "time; Keras quietly undoes that inside fit (with a warning), but the model still "
+            "does not output logits: read as logits its outputs give a cross-entropy of "
+            f"{scores['cross-entropy of the outputs read as logits']:.3g}. Give the last Dense "
+            "layer no activation"
+        )
+    if "within [0, 1]" in got.flags:
+        return (
+            "the outputs are squashed into [0, 1] (a sigmoid on the last layer?), so they are "
+            "not logits: give the last Dense layer no activation"
+        )
+    accuracy = scores["test accuracy"]
+    if accuracy >= DIGITS_MIN_ACCURACY:
+        return None
+    return (
+        f"test accuracy {accuracy:.3f} after {got.epochs} epochs, below the "
+        f"{DIGITS_MIN_ACCURACY} required (the contract's model reaches "
+        f"{expected.trained.scores['test accuracy']:.3f}): the model is too small or cannot "
+        "train; a hidden layer of a few dozen ReLU units is plenty"
+    )
+
+
+register(
+    Exercise(
+        name="build_digits_classifier",
+        reference=_digits_reference,
+        reference_name=(
+            f"the contract: 10 logits per image and test accuracy ≥ {DIGITS_MIN_ACCURACY} "
+            f"after {DIGITS_EPOCHS} epochs of Adam(0.01) with "
+            "SparseCategoricalCrossentropy(from_logits=True)"
+        ),
+        params=(),
+        visible=lambda: [Case((), why="digits, stratified 75/25 split with seed 0")],
+        hidden=lambda rng: [
+            Case((), {"split_seed": 1}, why="digits, stratified 75/25 split with seed 1")
+        ],
+        rtol=0.0,
+        atol=0.0,
+        numpy_only=False,
+        call=_train_digits,
+        judge=_judge_digits,
+    )
+)
+
+# ----------------------------------------------------------------------------- hinge labels
+
+
+def _hinge_labels(y: Any) -> np.ndarray:
+    """The conversion keras.losses.Hinge applies to its labels, with keras.ops."""
+    y = keras.ops.convert_to_tensor(as_float32(y))
+    binary = keras.ops.all(keras.ops.logical_or(keras.ops.equal(y, 0), keras.ops.equal(y, 1)))
+    return to_numpy(keras.ops.where(binary, 2.0 * y - 1.0, y))
+
+
+def _zero_kept(case: Case, got: Any, expected: Any) -> bool:
+    return bool(np.any((np.asarray(got, np.float64) == 0) & (np.asarray(expected) == -1)))
+
+
+def _hinge_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((rng.integers(0, 2, size=(6, 1)).astype(np.float32),), why="0/1 float32 column"),
+        Case(([1, 0, 0, 1],), why="Python list of 0/1"),
+        Case((rng.choice([-1, 1], size=5),), why="±1 int64, already converted"),
+        Case((rng.integers(0, 2, size=(2, 3)).astype(np.float64),), why="0/1 float64 matrix"),
+        Case((np.array([[1.0], [1.0]]),), why="all ones"),
+    ]
+
+
+register(
+    Exercise(
+        name="to_hinge_labels",
+        reference=_hinge_labels,
+        reference_name="the label conversion keras.losses.Hinge applies",
+        params=("y",),
+        visible=lambda: [
+            Case((np.array([0, 1, 1, 0]),), why="labels 0/1"),
+            Case((np.array([[1.0], [-1.0], [-1.0]], dtype=np.float32),), why="labels already ±1"),
+        ],
+        hidden=_hinge_hidden,
+        rtol=0.0,
+        atol=0.0,
+        numpy_only=False,
+        mistakes=(
+            Mistake(
+                "labels that are already -1/1 must stay as they are: 2y - 1 turns -1 into -3. "
+                "Convert only when every label is 0 or 1.",
+                produces=lambda y: 2 * np.asarray(y, np.float64) - 1,
+            ),
+            Mistake(
+                "0 must become -1: the hinge loss max(0, 1 - y·ŷ) needs y·ŷ < 0 for a wrong "
+                "prediction, and with y = 0 the product is always 0.",
+                when=_zero_kept,
+            ),
+        ),
+    )
+)
+
+# ----------------------------------------------------------------------------- HuberLoss
+
+HUBER_FIT_RTOL = 1e-4
+HUBER_FIT_ATOL = 1e-5
+
+
+def _fit_with_loss(loss: Any, epochs: int) -> np.ndarray:
+    """Train Dense(1) from fixed weights with ``loss``; return the final (kernel, bias)."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=(64, 1)).astype(np.float32)
+    y = (2 * x + 0.5 + 0.1 * rng.normal(size=(64, 1))).astype(np.float32)
+    y[::8] += 6.0  # outliers: where the linear branch matters
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(1,)),
+            keras.layers.Dense(
+                1,
+                kernel_initializer=keras.initializers.Constant(0.3),
+                bias_initializer=keras.initializers.Constant(-0.2),
+            ),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+    model.fit(x, y, epochs=epochs, batch_size=16, shuffle=False, verbose=0)
+    kernel, bias = model.get_weights()
+    return np.concatenate([kernel.ravel(), bias.ravel()]).astype(np.float64)
+
+
+def _call_loss_class(
+    loss_class: Any,
+    y_true: Any = None,
+    y_pred: Any = None,
+    sample_weight: Any = None,
+    delta: float | None = None,
+    fit_epochs: int | None = None,
+) -> np.ndarray:
+    """Instantiate the class (default delta unless given), then call it or train with it."""
+    if not (isinstance(loss_class, type) and issubclass(loss_class, keras.losses.Loss)):
+        raise TypeError(f"HuberLoss must be a subclass of keras.losses.Loss, got {loss_class!r}")
+    loss = loss_class() if delta is None else loss_class(delta=delta)
+    if fit_epochs is not None:
+        try:
+            return _fit_with_loss(loss, fit_epochs)
+        except Exception as error:
+            raise RuntimeError(
+                f"model.fit with this loss failed ({_first_line(error)}). Write call() with "
+                "keras.ops only: inside fit the tensors are symbolic and NumPy cannot read them"
+            ) from None
+    weights = None if sample_weight is None else as_float32(sample_weight)
+    return to_numpy(loss(as_float32(y_true), as_float32(y_pred), sample_weight=weights))
+
+
+@functools.lru_cache(maxsize=4)
+def _keras_huber_fit(delta: float | None, epochs: int) -> np.ndarray:
+    return _call_loss_class(keras.losses.Huber, delta=delta, fit_epochs=epochs)
+
+
+def _huber_reference(*args: Any, **kwargs: Any) -> np.ndarray:
+    if kwargs.get("fit_epochs") is not None:
+        return _keras_huber_fit(kwargs.get("delta"), kwargs["fit_epochs"])
+    return _call_loss_class(keras.losses.Huber, *args, **kwargs)
+
+
+def _judge_close(got: Any, expected: Any, case: Case) -> str | None:
+    """The default comparison, with 0-d values compared as 1-element arrays."""
+    rtol = DEFAULT_RTOL if case.rtol is None else case.rtol
+    atol = DEFAULT_ATOL if case.atol is None else case.atol
+    expected = tnp.asarray(expected, dtype=tnp.float64)
+    if isinstance(got, tnp.ndarray | tnp.generic) and expected.ndim == 0:
+        got, expected = tnp.asarray(got).reshape(-1), expected.reshape(1)
+    difference = array_difference(got, expected, rtol, atol)
+    if difference is None:
+        return None
+    return f"{difference.replace(' at index (0,)', '')}; tolerance rtol={rtol:g}, atol={atol:g}"
+
+
+class _SwappedBranches(keras.losses.Loss):
+    def __init__(self, delta: float = 1.0) -> None:
+        super().__init__(name="huber_loss")
+        self.delta = delta
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        error = keras.ops.abs(y_pred - y_true)
+        linear = self.delta * error - 0.5 * self.delta**2
+        return keras.ops.mean(keras.ops.where(error <= self.delta, linear, 0.5 * error**2), axis=-1)
+
+
+class _BatchMeanInCall(keras.losses.Loss):
+    def __init__(self, delta: float = 1.0) -> None:
+        super().__init__(name="huber_loss")
+        self.delta = delta
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        error = keras.ops.abs(y_pred - y_true)
+        linear = self.delta * error - 0.5 * self.delta**2
+        return keras.ops.mean(keras.ops.where(error <= self.delta, 0.5 * error**2, linear))
+
+
+class _SumReduction(keras.losses.Huber):
+    def __init__(self, delta: float = 1.0) -> None:
+        super().__init__(delta=delta, reduction="sum")
+
+
+class _NoHalfDeltaSquared(keras.losses.Loss):
+    def __init__(self, delta: float = 1.0) -> None:
+        super().__init__(name="huber_loss")
+        self.delta = delta
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        error = keras.ops.abs(y_pred - y_true)
+        return keras.ops.mean(
+            keras.ops.where(error <= self.delta, 0.5 * error**2, self.delta * error), axis=-1
+        )
+
+
+def _huber_visible() -> list[Case]:
+    y_true = np.array([[0.0], [1.0], [2.0], [-1.0], [0.5], [3.0]])
+    y_pred = np.array([[0.3], [-0.5], [2.2], [2.0], [0.5], [-1.0]])
+    matrix_true = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 0.0], [-2.0, 0.5, 1.0], [0.0, 0.0, 4.0]])
+    matrix_pred = np.array([[0.2, 0.1, 2.5], [3.0, 1.2, 0.1], [-1.9, 0.4, 1.0], [1.0, -2.0, 0.0]])
+    return [
+        Case((y_true, y_pred), why="errors on both sides of delta, HuberLoss()"),
+        Case(
+            (matrix_true, matrix_pred),
+            {"delta": 0.5, "sample_weight": np.array([1.0, 0.0, 2.0, 0.5])},
+            why="3 outputs per sample, per-sample weights, delta=0.5",
+        ),
+        Case(
+            (),
+            {"fit_epochs": 3},
+            rtol=HUBER_FIT_RTOL,
+            atol=HUBER_FIT_ATOL,
+            why="model.compile(loss=HuberLoss()), then 3 epochs of model.fit on a Dense(1) "
+            "model from fixed weights; the final (kernel, bias) is compared",
+        ),
+    ]
+
+
+def _huber_hidden(rng: np.random.Generator) -> list[Case]:
+    def errors(shape: tuple[int, ...], scale: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+        y_true = rng.normal(size=shape)
+        return y_true, y_true + rng.normal(0, scale, size=shape)
+
+    return [
+        Case(errors((8, 2), 3.0), {"delta": 2.0}, why="random (8, 2), delta=2.0"),
+        Case(errors((5, 1)), {"sample_weight": 0.3}, why="scalar sample_weight"),
+        Case(
+            errors((2, 3, 4)),
+            {"sample_weight": rng.uniform(0, 2, size=(2, 3))},
+            why="per-timestep weights (2, 3) for (2, 3, 4) values",
+        ),
+        Case(
+            tuple(a.round(3).tolist() for a in errors((3, 2))),
+            {"delta": 0.7},
+            why="nested Python lists, delta=0.7",
+        ),
+        Case(
+            tuple(a.astype(np.float32) for a in errors((6, 1), 0.3)),
+            {"sample_weight": rng.uniform(0, 1, size=(6, 1)).astype(np.float32)},
+            why="float32, small errors only, weights (6, 1)",
+        ),
+        Case(errors((4, 3), 30.0), {"delta": 0.1}, why="large errors only, delta=0.1"),
+    ]
+
+
+register(
+    Exercise(
+        name="HuberLoss",
+        reference=_huber_reference,
+        reference_name="keras.losses.Huber",
+        params=("y_true", "y_pred"),
+        visible=_huber_visible,
+        hidden=_huber_hidden,
+        numpy_only=False,
+        call=_call_loss_class,
+        judge=_judge_close,
+        mistakes=(
+            Mistake(
+                "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "
+                "delta·(|e| - ½·delta) for large ones.",
+                produces=_SwappedBranches,
+            ),
+            Mistake(
+                "call() must return one loss per sample (the mean over the last axis only: "
+                "keras.ops.mean(..., axis=-1)); Loss.__call__ then applies sample_weight and "
+                "the reduction. Averaging over the whole batch inside call() makes per-sample "
+                "weights act on the batch mean.",
+                produces=_BatchMeanInCall,
+            ),
+            Mistake(
+                "Keras losses reduce with 'sum_over_batch_size' by default (the sum divided by "
+                "the number of samples), not 'sum'.",
+                produces=_SumReduction,
+            ),
+            Mistake(
+                "the linear branch is delta·|e| - ½·delta²: without the -½·delta² the two "
+                "branches do not meet at |e| = delta.",
+                produces=_NoHalfDeltaSquared,
+            ),
+        ),
+    )
+)
