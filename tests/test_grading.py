@@ -137,6 +137,9 @@ def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(tmp_path):
         cells = scores[variant.name]
         lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
         assert {c for c, s in cells.items() if s.score < s.max_score} == lost, variant.name
+    forced = grade(course, "02_activations", Options(workers=2, feedback=False, force=True), QUIET)
+    assert sorted(o.student for o in forced.graded) == sorted(v.name for v in variants)
+    assert read_scores(course, "02_activations") == scores
 
 
 def test_variant_files_parse():
