@@ -46,6 +46,11 @@ def main() -> None:
     parser.add_argument("--chapter", default="02_activations")
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--feedback",
+        action="store_true",
+        help="also write feedback HTML (plain autograde writes none)",
+    )
     args = parser.parse_args()
     submissions = batch(args.chapter, args.size)
     with tempfile.TemporaryDirectory() as scratch:
@@ -59,7 +64,8 @@ def main() -> None:
         plain_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
-        result = grade(fast_course, args.chapter, Options(workers=args.workers), Console())
+        options = Options(workers=args.workers, feedback=args.feedback)
+        result = grade(fast_course, args.chapter, options, Console())
         fast_seconds = time.perf_counter() - started
 
         plain_scores = read_scores(plain_course, args.chapter)
