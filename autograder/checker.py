@@ -208,10 +208,11 @@ def _verdict(
         return None, run
     rtol = case.rtol if case.rtol is not None else exercise.rtol
     atol = case.atol if case.atol is not None else exercise.atol
+    call = _call_text(exercise, case)
     lines = [
         f"{name} does not match {exercise.reference_name}: {difference}",
-        f"  input ({case.why or 'case'}):",
-        _call_text(exercise, case),
+        f"  input ({case.why or 'case'}):" if call else f"  case: {case.why or 'no arguments'}",
+        *([call] if call else []),
         f"  expected: {_hang(describe(expected), 12)}",
         f"  got:      {_hang(describe(run.value), 12)}",
     ]

@@ -38,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
     grade.add_argument(
+        "--figures",
+        action="store_true",
+        help="draw figures in autograded notebooks and feedback (slower; never graded)",
+    )
+    grade.add_argument(
         "--zip",
         type=Path,
         default=None,

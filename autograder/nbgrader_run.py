@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,10 +49,31 @@ def generate_release(course_root: Path, assignment: str) -> None:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stderr}")
 
 
-def autograde(course_root: Path, assignment: str, student: str | None = None) -> bool:
-    """``nbgrader autograde`` one student (or all); True when nbgrader reports success."""
+@dataclass(frozen=True)
+class AutogradeRun:
+    """What one ``nbgrader autograde`` run reported: the students it failed on, and its log."""
+
+    failed: list[str]
+    log: str
+
+    def log_of(self, student: str) -> str:
+        """The log lines from the first error about this student to the next student's."""
+        lines = self.log.splitlines()
+        start = next((i for i, line in enumerate(lines) if student in line and "ERROR" in line), 0)
+        return "\n".join(lines[start : start + 60])
+
+
+_FAILED = re.compile(r"error processing assignment '[^']*' for student '([^']+)'")
+
+
+def autograde(course_root: Path, assignment: str, student: str | None = None) -> AutogradeRun:
+    """``nbgrader autograde`` one student (or all) and report whom it could not grade."""
     args = ["autograde", assignment, "--force"] + ([f"--student={student}"] if student else [])
-    return nbgrader(course_root, *args).returncode == 0
+    result = nbgrader(course_root, *args)
+    failed = _FAILED.findall(result.stderr + result.stdout)
+    if result.returncode != 0 and not failed:
+        failed = [student or "*"]
+    return AutogradeRun(failed, result.stderr + result.stdout)
 
 
 def read_scores(course_root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:

@@ -35,7 +35,8 @@ class GradedClass:
 
     scores: dict[str, dict[str, CellScore]]
     notebooks: dict[str, Path]
-    failed: list[str]
+    #: the students nbgrader could not grade, each with its log about them
+    failed: dict[str, str]
 
     def cell_output(self, student: str, grade_id: str) -> str:
         """Everything the graded cell printed or raised in the student's autograded notebook."""
@@ -74,12 +75,17 @@ def make_course(root: Path, assignment: str) -> Path:
     return root
 
 
-def _grade_shard(root: Path, assignment: str, variants: list[Variant]) -> tuple[dict, list[str]]:
+def _grade_shard(root: Path, assignment: str, variants: list[Variant]) -> tuple[dict, dict]:
+    """Scores of the shard's variants, and nbgrader's log for each one it could not grade."""
     make_course(root, assignment)
     write_submissions(variants, root, assignment)
-    ok = autograde(root, assignment)
+    run = autograde(root, assignment)
     scores = read_scores(root, assignment)
-    failed = [v.name for v in variants if v.name not in scores or not ok]
+    failed = {
+        v.name: run.log_of(v.name) or run.log
+        for v in variants
+        if v.name not in scores or v.name in run.failed or "*" in run.failed
+    }
     return scores, failed
 
 
@@ -92,13 +98,13 @@ def grade_class(
     with ThreadPoolExecutor(len(groups)) as pool:
         results = list(pool.map(_grade_shard, roots, [assignment] * len(groups), groups))
     scores: dict[str, dict[str, CellScore]] = {}
-    failed: list[str] = []
+    logs: dict[str, str] = {}
     notebooks: dict[str, Path] = {}
     for root, group, (shard_scores, shard_failed) in zip(roots, groups, results, strict=True):
         scores.update(shard_scores)
-        failed += shard_failed
+        logs.update(shard_failed)
         for variant in group:
             notebooks[variant.name] = (
                 root / "autograded" / variant.name / assignment / f"{assignment}.ipynb"
             )
-    return GradedClass(scores, notebooks, failed)
+    return GradedClass(scores, notebooks, logs)

@@ -25,7 +25,9 @@ def graded_cells(assignment: str) -> list[str]:
 )
 def test_variant_scores_and_messages(graded, assignment, variant):
     result = graded(assignment)
-    assert variant.name not in result.failed, f"nbgrader could not grade {variant.name}"
+    assert variant.name not in result.failed, (
+        f"nbgrader could not grade {variant.name}:\n{result.failed.get(variant.name)}"
+    )
     scores = result.scores[variant.name]
     cells = graded_cells(assignment)
     assert sorted(scores) == sorted(cells)

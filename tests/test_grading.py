@@ -175,6 +175,7 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
         "--zip",
         archive,
         "--no-feedback",
+        "--figures",
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -184,3 +185,25 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
         for s, cells in read_scores(course, "02_activations").items()
     }
     assert totals == {"adafullmarks": 17.0, "blakeblank": 0.0}
+    autograded = course / "autograded" / "adafullmarks" / "02_activations" / "02_activations.ipynb"
+    assert _figure_outputs(autograded) == {"image/png"}
+
+
+def _figure_outputs(notebook: Path) -> set[str]:
+    """How the notebook's figures were kept: as images, or as their text summary only."""
+    kinds = set()
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                kinds.add("image/png")
+            elif "".join(data.get("text/plain", "")).startswith("<Figure size"):
+                kinds.add("text/plain")
+    return kinds
+
+
+@pytest.mark.nbgrader
+def test_figures_are_not_drawn_by_default(fast_graded):
+    course, _ = fast_graded("02_activations")
+    autograded = course / "autograded" / "solution" / "02_activations" / "02_activations.ipynb"
+    assert _figure_outputs(autograded) == {"text/plain"}

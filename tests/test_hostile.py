@@ -64,7 +64,11 @@ def hostile(tmp_path_factory):
     server.close()
     scores = read_scores(course, ASSIGNMENT)
     notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
-    return course, result, GradedClass(scores, notebooks, [o.student for o in result.failed])
+    return (
+        course,
+        result,
+        GradedClass(scores, notebooks, {o.student: o.error for o in result.failed}),
+    )
 
 
 def _lost(graded: GradedClass, student: str) -> set[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograder import CheckFailed, check
+from autograder.checker import _difference
 from autograder.exercises import training
 from autograder.references import keras, tf
 from autograder.registry import Case, get_exercise
@@ -201,7 +202,7 @@ def test_05_training_with_losses_every_huber_mistake_differs_on_a_visible_case(m
             continue
         expected = exercise.reference(*case.args, **case.kwargs)
         wrong = exercise.invoke(mistake.produces, case.args, dict(case.kwargs))
-        differs |= training._judge_close(wrong, expected, case) is not None
+        differs |= _difference(exercise, case, wrong, expected) is not None
     assert differs, mistake.hint
 
 
@@ -229,10 +230,11 @@ def test_05_training_with_losses_numpy_inside_call_fails_only_in_fit():
     exercise = get_exercise("HuberLoss")
     direct = exercise.visible()[0]
     assert (
-        training._judge_close(
+        _difference(
+            exercise,
+            direct,
             exercise.invoke(NumpyHuber, direct.args, dict(direct.kwargs)),
             exercise.reference(*direct.args, **direct.kwargs),
-            direct,
         )
         is None
     )

@@ -24,11 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.compare import array_difference
-from autograder.integrity import trusted_np as tnp
 from autograder.quiet import captured_stderr
 from autograder.references import as_float32, keras, to_numpy
-from autograder.registry import DEFAULT_ATOL, DEFAULT_RTOL, Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake, register
 from course.datasets import Split, digits_data, line_data, regression_data
 
 # ----------------------------------------------------------------------------- fit_line
@@ -619,19 +617,6 @@ def _huber_reference(*args: Any, **kwargs: Any) -> np.ndarray:
     return _call_loss_class(keras.losses.Huber, *args, **kwargs)
 
 
-def _judge_close(got: Any, expected: Any, case: Case) -> str | None:
-    """The default comparison, with 0-d values compared as 1-element arrays."""
-    rtol = DEFAULT_RTOL if case.rtol is None else case.rtol
-    atol = DEFAULT_ATOL if case.atol is None else case.atol
-    expected = tnp.asarray(expected, dtype=tnp.float64)
-    if isinstance(got, tnp.ndarray | tnp.generic) and expected.ndim == 0:
-        got, expected = tnp.asarray(got).reshape(-1), expected.reshape(1)
-    difference = array_difference(got, expected, rtol, atol)
-    if difference is None:
-        return None
-    return f"{difference.replace(' at index (0,)', '')}; tolerance rtol={rtol:g}, atol={atol:g}"
-
-
 class _SwappedBranches(keras.losses.Loss):
     def __init__(self, delta: float = 1.0) -> None:
         super().__init__(name="huber_loss")
@@ -731,7 +716,6 @@ register(
         hidden=_huber_hidden,
         numpy_only=False,
         call=_call_loss_class,
-        judge=_judge_close,
         mistakes=(
             Mistake(
                 "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "

@@ -59,6 +59,8 @@ class Options:
     memory_mb: int = 2048
     isolate: bool = True
     feedback: bool = True
+    #: draw figures; they are never graded and drawing them is most of a chapter's run time
+    figures: bool = False
 
 
 class WorkerProcess:
@@ -82,6 +84,7 @@ class WorkerProcess:
         if options.cell_timeout:
             self._command += ["--cell-timeout", str(options.cell_timeout)]
         self._command += [] if options.feedback else ["--no-feedback"]
+        self._command += ["--figures"] if options.figures else []
         self._log = log
         self._process: subprocess.Popen[str] | None = None
 

@@ -20,9 +20,11 @@ def run_grade(args: argparse.Namespace) -> int:
         workers=args.workers,
         force=args.force,
         timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
         memory_mb=args.memory_mb,
         isolate=not args.no_isolation,
         feedback=not args.no_feedback,
+        figures=args.figures,
     )
     course_root = args.course_dir.resolve()
     if args.zip is not None:

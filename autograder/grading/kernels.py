@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
@@ -29,14 +30,20 @@ from autograder.grading import sandbox
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["autograder.grading.warm"])
 
-#: Set by the worker before each submission: limits and what to hide.
-SETTINGS: dict[str, Any] = {"limits": sandbox.Limits(), "hidden": None}
+#: Set by the worker: limits, what to hide, and whether kernels draw figures.
+SETTINGS: dict[str, Any] = {"limits": sandbox.Limits(), "hidden": None, "figures": True}
 #: Kernels alive in this worker, so a watchdog can kill them.
 LIVE: set[int] = set()
 
 
-def _kernel_main(argv: list[str], env: dict[str, str], cwd: str, limits: Any, hidden: Any) -> None:
-    """Body of a forked kernel: sandbox, then a normal ipykernel."""
+def _kernel_main(
+    argv: list[str], env: dict[str, str], cwd: str, limits: Any, hidden: Any, figures: bool
+) -> None:
+    """Body of a forked kernel: sandbox, then a normal ipykernel.
+
+    Without ``figures``, the inline backend registers no image format: a figure shows
+    as its text summary (``<Figure size 640x480 with 1 Axes>``) and is never drawn.
+    """
     os.setpgrp()
     die_with_parent()
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -49,8 +56,12 @@ def _kernel_main(argv: list[str], env: dict[str, str], cwd: str, limits: Any, hi
     if sys.path and sys.path[0] in ("", cwd):
         del sys.path[0]
     from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
 
-    IPKernelApp.launch_instance(argv=argv)
+    config = Config()
+    if not figures:
+        config.InlineBackend.figure_formats = set()
+    IPKernelApp.launch_instance(argv=argv, config=config)
 
 
 def die_with_parent() -> None:
@@ -111,7 +122,7 @@ class WarmProvisioner(LocalProvisioner):
         cwd = str(kwargs.get("cwd") or Path.cwd())
         process = _CONTEXT.Process(
             target=_kernel_main,
-            args=(argv, env, cwd, SETTINGS["limits"], SETTINGS["hidden"]),
+            args=(argv, env, cwd, SETTINGS["limits"], SETTINGS["hidden"], SETTINGS["figures"]),
             daemon=False,
         )
         process.start()
@@ -142,3 +153,13 @@ class WarmKernelManager(AsyncKernelManager):
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
             )
         return await super()._async_pre_start_kernel(**kwargs)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A kernel client on the worker's shared ZMQ context.
+
+        A client with a context of its own terminates it when it stops, and that waits
+        out the 1 s linger of the heartbeat's last ping to a kernel that has already
+        exited: a second lost per submission. The shared context is never terminated.
+        """
+        kwargs.setdefault("context", zmq.asyncio.Context.instance())
+        return super().client(**kwargs)

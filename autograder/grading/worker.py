@@ -147,11 +147,13 @@ def main() -> None:
     parser.add_argument("--output-bytes", type=int, default=1_000_000)
     parser.add_argument("--no-isolation", action="store_true")
     parser.add_argument("--no-feedback", action="store_true")
+    parser.add_argument("--figures", action="store_true")
     args = parser.parse_args()
 
     from autograder.grading import execute, kernels, sandbox
 
     execute.BUDGET.update(seconds=args.timeout, output_bytes=args.output_bytes)
+    kernels.SETTINGS["figures"] = args.figures
     kernels.SETTINGS["limits"] = sandbox.Limits(
         memory_mb=args.memory_mb, isolate=not args.no_isolation
     )
