@@ -57,7 +57,7 @@ class AutogradeRun:
     log: str
 
     def log_of(self, student: str) -> str:
-        """The log lines from the first error about this student to the next student's."""
+        """Up to 60 log lines, from the first error that names this student (else the start)."""
         lines = self.log.splitlines()
         start = next((i for i, line in enumerate(lines) if student in line and "ERROR" in line), 0)
         return "\n".join(lines[start : start + 60])

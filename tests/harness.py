@@ -82,7 +82,7 @@ def _grade_shard(root: Path, assignment: str, variants: list[Variant]) -> tuple[
     run = autograde(root, assignment)
     scores = read_scores(root, assignment)
     failed = {
-        v.name: run.log_of(v.name) or run.log
+        v.name: run.log_of(v.name)
         for v in variants
         if v.name not in scores or v.name in run.failed or "*" in run.failed
     }

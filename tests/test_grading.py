@@ -17,7 +17,7 @@ from rich.console import Console
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
-from autograder.nbgrader_run import assignments, read_scores
+from autograder.nbgrader_run import assignments, autograde, read_scores
 from autograder.submissions import load_variants, parse_variant, write_submissions
 from tests.conftest import chapter_variants
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
@@ -207,3 +207,14 @@ def test_figures_are_not_drawn_by_default(fast_graded):
     course, _ = fast_graded("02_activations")
     autograded = course / "autograded" / "solution" / "02_activations" / "02_activations.ipynb"
     assert _figure_outputs(autograded) == {"text/plain"}
+
+
+@pytest.mark.nbgrader
+def test_plain_autograde_names_the_submission_it_could_not_grade(tmp_path):
+    course = make_course(tmp_path / "course", "02_activations")
+    broken = course / "submitted" / "broken" / "02_activations" / "02_activations.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [')
+    run = autograde(course, "02_activations")
+    assert run.failed == ["broken"]
+    assert "broken" in run.log_of("broken") and "Traceback" in run.log_of("broken")
