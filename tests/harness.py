@@ -21,6 +21,7 @@ from autograder.submissions import (
     build_submission,
     nbgrader_meta,
     parse_variant,
+    strip_solution_markers,
     write_submissions,
 )
 
@@ -64,6 +65,16 @@ def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
     path.parent.mkdir(parents=True)
     nbformat.write(build_submission(variant, source, release), path)
     return path
+
+
+def solution_namespace(assignment: str, **names: object) -> dict:
+    """The source notebook's solution cells, run as a learner would type them, over ``names``."""
+    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    namespace = dict(names)
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("solution"):
+            exec(strip_solution_markers(cell.source), namespace)
+    return namespace
 
 
 def make_course(root: Path, assignment: str) -> Path:

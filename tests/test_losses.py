@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
@@ -13,8 +12,7 @@ from autograder import CheckFailed, check
 from autograder.compare import array_difference
 from autograder.references import keras
 from autograder.registry import all_exercises
-from autograder.submissions import nbgrader_meta, strip_solution_markers
-from tests.harness import ROOT
+from tests.harness import solution_namespace
 from tests.test_notebook_contract import spec_names
 
 matplotlib.use("Agg")
@@ -26,12 +24,7 @@ EXERCISES = spec_names(ASSIGNMENT)
 @pytest.fixture(scope="module")
 def solutions() -> dict:
     """The source notebook's solution cells, run as a learner would type them."""
-    notebook = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    namespace = {"np": np}
-    for cell in notebook.cells:
-        if nbgrader_meta(cell).get("solution"):
-            exec(strip_solution_markers(cell.source), namespace)
-    return namespace
+    return solution_namespace(ASSIGNMENT, np=np)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
@@ -12,7 +11,6 @@ from autograder.checker import _difference
 from autograder.exercises import training
 from autograder.references import keras, tf
 from autograder.registry import Case, get_exercise
-from autograder.submissions import nbgrader_meta, strip_solution_markers
 from course.datasets import circles_data, digits_data, line_data, regression_data
 from course.training_plots import (
     HeldOutCurves,
@@ -20,7 +18,7 @@ from course.training_plots import (
     plot_learning_curves,
     plot_line_fit,
 )
-from tests.harness import ROOT
+from tests.harness import solution_namespace
 from tests.test_notebook_contract import spec_names
 
 matplotlib.use("Agg")
@@ -32,12 +30,7 @@ EXERCISES = spec_names(ASSIGNMENT)
 @pytest.fixture(scope="module")
 def solutions() -> dict:
     """The source notebook's solution cells, run as a learner would type them."""
-    notebook = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    namespace = {"np": np, "keras": keras, "tf": tf}
-    for cell in notebook.cells:
-        if nbgrader_meta(cell).get("solution"):
-            exec(strip_solution_markers(cell.source), namespace)
-    return namespace
+    return solution_namespace(ASSIGNMENT, np=np, keras=keras, tf=tf)
 
 
 @pytest.mark.parametrize("name", EXERCISES)
