@@ -4,7 +4,8 @@ For each case it runs the reference (tf.keras) and the learner's function on
 private copies of the inputs, watches that no TensorFlow op runs while the
 learner's code does, that the inputs are left untouched, captures warnings and
 stderr (nbgrader zeroes a test cell that writes to stderr), compares within the
-exercise's tolerance and, on a mismatch, names the likely mistake.
+exercise's tolerance and, on a mismatch, names the likely mistake. The outcome is a
+:class:`~autograder.verdict.Verdict`, rendered to text once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from autograder.compare import array_difference, describe, non_finite_where_fini
 from autograder.integrity import WATCH, TensorFlowReport, snapshot, unchanged
 from autograder.quiet import captured_stderr
 from autograder.registry import Case, Exercise, get_exercise
+from autograder.verdict import Verdict, publish
 
 __all__ = ["CheckFailed", "check"]
 
@@ -158,70 +160,89 @@ def _difference(exercise: Exercise, case: Case, got: Any, expected: Any) -> str 
     return array_difference(got, expected, rtol, atol)
 
 
+def _failure(exercise: Exercise, kind: str, headline: str, **parts: Any) -> Verdict:
+    return Verdict(exercise.name, False, headline, kind, **parts)
+
+
 def _verdict(
     exercise: Exercise, fn: Callable[..., Any], case: Case
-) -> tuple[str | None, LearnerRun]:
-    """None when the case passes, else the headline and details of the failure."""
+) -> tuple[Verdict | None, LearnerRun]:
+    """None when the case passes, else the failed verdict (without notes)."""
     expected, expected_error = _expected(exercise, case)
     run = _run_learner(exercise, fn, case)
     name = exercise.name
     if run.tensorflow.ops:
         ops = ", ".join(dict.fromkeys(run.tensorflow.ops))
-        return (
+        return _failure(
+            exercise,
+            "tensorflow_ops",
             f"{name} ran TensorFlow ops ({ops}) while computing its result. This exercise must "
             "be written with NumPy only, so it scores zero. Compute it with NumPy (np.exp, "
-            "np.maximum, ...) instead of calling tf / keras."
+            "np.maximum, ...) instead of calling tf / keras.",
         ), run
     if run.tensorflow.tampered:
-        return (
+        return _failure(
+            exercise,
+            "tampered",
             f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
-            f"{name} ran. That switches off the grader's integrity check, so it scores zero."
+            f"{name} ran. That switches off the grader's integrity check, so it scores zero.",
         ), run
     if type(run.error) is NotImplementedError:  # not subclasses such as StdinNotImplementedError
-        return (
+        return _failure(
+            exercise,
+            "not_implemented",
             f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.",
-            run,
-        )
+        ), run
     if expected_error is not None:
         if isinstance(run.error, ValueError):
             return None, run
         got = _error_line(run.error) if run.error else f"returned {run.value!r}"
-        return f"{name} should raise ValueError here ({expected_error}), but it {got}.", run
+        return _failure(
+            exercise,
+            "should_raise",
+            f"{name} should raise ValueError here ({expected_error}), but it {got}.",
+        ), run
     if run.error is not None:
-        return f"{name} raised {_error_line(run.error)}", run
+        return _failure(exercise, "raised", f"{name} raised {_error_line(run.error)}"), run
     for before, after, label in _argument_pairs(exercise, case, run):
         if not unchanged(before, after):
-            return (
+            return _failure(
+                exercise,
+                "changed_argument",
                 f"{name} changed its argument {label} in place: it was {describe(before)} before "
                 f"the call and {describe(after)} after. Work on a copy or use operations that "
-                "return new arrays."
+                "return new arrays.",
             ), run
     difference = _difference(exercise, case, run.value, expected)
     if difference is None and case.same_twice:
         again = _run_learner(exercise, fn, case)
         if again.error is not None or array_difference(again.value, run.value, 0.0, 0.0):
-            return (
+            return _failure(
+                exercise,
+                "not_repeatable",
                 f"{name} gave a different result when called again with the same arguments "
-                "(same seed). Draw every random number from the `rng` you are given."
+                "(same seed). Draw every random number from the `rng` you are given.",
             ), run
     if difference is None:
         return None, run
     rtol = case.rtol if case.rtol is not None else exercise.rtol
     atol = case.atol if case.atol is not None else exercise.atol
     call = _call_text(exercise, case)
-    lines = [
-        f"{name} does not match {exercise.reference_name}: {difference}",
+    details = [
         f"  input ({case.why or 'case'}):" if call else f"  case: {case.why or 'no arguments'}",
         *([call] if call else []),
         f"  expected: {_hang(describe(expected), 12)}",
         f"  got:      {_hang(describe(run.value), 12)}",
     ]
     if not isinstance(expected, str) and exercise.judge is None:
-        lines.append(f"  tolerance: rtol={rtol:g}, atol={atol:g}")
-    lines += [
-        f"  likely mistake: {hint}" for hint in _diagnose(exercise, case, run.value, expected)
-    ]
-    return "\n".join(lines), run
+        details.append(f"  tolerance: rtol={rtol:g}, atol={atol:g}")
+    return _failure(
+        exercise,
+        "mismatch",
+        f"{name} does not match {exercise.reference_name}: {difference}",
+        details=tuple(details),
+        mistakes=tuple(_diagnose(exercise, case, run.value, expected)),
+    ), run
 
 
 def _argument_pairs(exercise: Exercise, case: Case, run: LearnerRun):
@@ -262,23 +283,30 @@ def check(name: str, fn: Callable[..., Any], *, hidden: bool = False) -> None:
     """Check the learner's ``fn`` against exercise ``name``; raise CheckFailed on a mismatch.
 
     Visible checks use fixed inputs shown in the message; ``hidden=True`` adds
-    random, extreme and unusual-dtype inputs from a fixed seed.
+    random, extreme and unusual-dtype inputs from a fixed seed. The verdict is printed
+    (or raised) as text and, in a notebook, also published for the grader to read.
     """
     __tracebackhide__ = True
     exercise = get_exercise(name)
     if not callable(fn):
-        raise CheckFailed(f"{name} must be a function, got {type(fn).__name__}")
+        verdict = _failure(
+            exercise, "not_callable", f"{name} must be a function, got {type(fn).__name__}"
+        )
+        publish(verdict)
+        raise CheckFailed(verdict.headline)
     cases = exercise.cases(hidden)
     runs = []
     for case in cases:
         failure, run = _verdict(exercise, fn, case)
         runs.append(run)
         if failure is not None:
-            message = "\n".join([f"✘ {failure}"] + [f"  note: {n}" for n in _notes(runs)])
-            raise CheckFailed(message)
+            verdict = failure.with_notes(_notes(runs))
+            publish(verdict)
+            raise CheckFailed(verdict.text())
     kind = "visible and hidden" if hidden else "visible"
     exact = exercise.rtol == 0 and exercise.atol == 0
     tolerance = "" if exact else f" (rtol={exercise.rtol:g}, atol={exercise.atol:g})"
-    print(f"✔ {name} matches {exercise.reference_name} on {len(cases)} {kind} cases{tolerance}.")
-    for note in _notes(runs):
-        print(f"  note: {note}")
+    headline = f"{name} matches {exercise.reference_name} on {len(cases)} {kind} cases{tolerance}."
+    verdict = Verdict(name, True, headline).with_notes(_notes(runs))
+    print(verdict.text())
+    publish(verdict)

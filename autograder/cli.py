@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,16 +23,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     grade = commands.add_parser("grade", help="autograde a class in parallel (nbgrader underneath)")
     grade.add_argument("assignment")
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    grade.add_argument("--workers", type=int, default=Options.workers)
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
-    grade.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
+    grade.add_argument(
+        "--timeout", type=float, default=Options.timeout, help="seconds per submission"
+    )
     grade.add_argument(
         "--cell-timeout",
         type=float,
-        default=None,
+        default=Options.cell_timeout,
         help="seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
     )
-    grade.add_argument("--memory-mb", type=int, default=2048, help="memory per kernel")
+    grade.add_argument("--memory-mb", type=int, default=Options.memory_mb, help="memory per kernel")
     grade.add_argument(
         "--no-isolation",
         action="store_true",
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             results = self_study.selfgrade(args.notebook.resolve(), root)
             console.print(self_study.results_table(args.notebook.stem, results))
             return 0
-        folder = (args.folder or root / "release").resolve()
+        folder = (args.folder or CourseLayout(root).release).resolve()
         console.print(self_study.progress(root, folder, console))
         return 0
 

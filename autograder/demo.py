@@ -8,9 +8,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from autograder.grading.batch import Options, grade, print_summary
+from autograder.grading.batch import grade, print_summary
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 from autograder.nbgrader_run import CellScore, assignments, generate_release, read_scores
 from autograder.submissions import load_variants, write_submissions
 
@@ -66,7 +68,7 @@ def run_demo(course_root: Path, console: Console | None = None) -> bool:
         console.print(score_table(assignment, read_scores(course_root, assignment)))
         for variant in variants:
             console.print(f"  [bold]{variant.name}[/bold]: {variant.summary}")
-        reports = course_root / "reports"
+        reports = CourseLayout(course_root).reports
         export_csvs(course_root, assignment, reports)
         report = write_report(course_root, assignment, reports)
         console.print(f"feedback in feedback/, CSV exports and {report.relative_to(course_root)}\n")

@@ -11,11 +11,24 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-# nbgrader runs the `alembic` command found on PATH whenever it opens a gradebook: make
-# sure the one installed next to this interpreter is found even outside an activated venv.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+from autograder.layout import CourseLayout
+
+
+def put_interpreter_on_path() -> None:
+    """Put this interpreter's bin folder on PATH, for this process and its children.
+
+    nbgrader runs the `alembic` command found on PATH whenever it opens a gradebook: the
+    one installed next to this interpreter must be found even outside an activated venv.
+    """
+    folder = str(Path(sys.executable).parent)
+    if folder not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
+
+
+def open_gradebook(course_root: Path) -> Gradebook:
+    """The course's gradebook (use it as a context manager)."""
+    put_interpreter_on_path()
+    return Gradebook(CourseLayout(course_root).gradebook_url())
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,7 @@ class CellScore:
 
 def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``nbgrader <args>`` in the course directory, capturing its log."""
+    put_interpreter_on_path()
     return subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=course_root,
@@ -39,7 +53,7 @@ def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def assignments(course_root: Path) -> list[str]:
     """The assignment ids in source/, in order."""
-    return sorted(p.name for p in (course_root / "source").iterdir() if p.is_dir())
+    return sorted(p.name for p in CourseLayout(course_root).source.iterdir() if p.is_dir())
 
 
 def generate_release(course_root: Path, assignment: str) -> None:
@@ -79,7 +93,7 @@ def autograde(course_root: Path, assignment: str, student: str | None = None) ->
 def read_scores(course_root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
     """Per student, per graded cell: the autograded scores in the gradebook."""
     scores: dict[str, dict[str, CellScore]] = {}
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_root) as gradebook:
         for student in gradebook.students:
             try:
                 notebook = gradebook.find_submission_notebook(assignment, assignment, student.id)

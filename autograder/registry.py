@@ -3,13 +3,13 @@
 An exercise names its reference (a callable that computes the expected value
 with tf.keras / tf.nn at grading time), the inputs it is checked on, its
 tolerance and the mistakes it can recognise. The generic checker in
-:mod:`autograder.checker` does the rest.
+:mod:`autograder.checker` does the rest. The registry collects the chapters'
+catalogues (``EXERCISES`` of each module in :mod:`autograder.exercises`) by name.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import functools
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,37 +86,31 @@ class Exercise:
         return cases
 
 
-_REGISTRY: dict[str, Exercise] = {}
+@functools.cache
+def _catalogue() -> dict[str, Exercise]:
+    """Every chapter's exercises, collected from the chapters' ``EXERCISES``; names are unique."""
+    from autograder.exercises import activations, initialization, losses, model_building, training
 
-
-def register(exercise: Exercise) -> Exercise:
-    """Add an exercise; names are unique across the course."""
-    if exercise.name in _REGISTRY:
-        raise ValueError(f"exercise {exercise.name!r} is registered twice")
-    _REGISTRY[exercise.name] = exercise
-    return exercise
-
-
-def _load_chapters() -> None:
-    """Import every chapter module in autograder/exercises (each registers its exercises)."""
-    import autograder.exercises as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    chapters = (activations, initialization, losses, model_building, training)
+    exercises = [exercise for chapter in chapters for exercise in chapter.EXERCISES]
+    catalogue: dict[str, Exercise] = {}
+    for exercise in exercises:
+        if exercise.name in catalogue:
+            raise ValueError(f"exercise {exercise.name!r} is defined twice")
+        catalogue[exercise.name] = exercise
+    return catalogue
 
 
 def get_exercise(name: str) -> Exercise:
-    """The registered exercise called ``name``."""
-    _load_chapters()
+    """The exercise called ``name``."""
+    catalogue = _catalogue()
     try:
-        return _REGISTRY[name]
+        return catalogue[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        known = ", ".join(sorted(catalogue))
         raise KeyError(f"no exercise called {name!r}; known exercises: {known}") from None
 
 
 def all_exercises() -> dict[str, Exercise]:
-    """Every registered exercise, by name."""
-    _load_chapters()
-    return dict(_REGISTRY)
+    """Every exercise of the course, by name."""
+    return dict(_catalogue())

@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from autograder.grading.kernels import WarmKernelManager
+from autograder.layout import CourseLayout
 from autograder.submissions import nbgrader_meta
+from autograder.verdict import verdicts_of
 
 STUB = "raise NotImplementedError()\n"
 
@@ -52,26 +54,26 @@ def with_learner_answers(learner: NotebookNode, source: NotebookNode) -> Noteboo
 
 
 def _message(cell: NotebookNode) -> str:
-    """The checker's verdict: the headline, plus the diagnosed mistake when there is one."""
-    for output in cell.get("outputs", []):
+    """The checker's verdict: the headline, plus the diagnosed mistakes when there are any."""
+    verdicts = verdicts_of(cell)
+    failed = next((verdict for verdict in verdicts if not verdict.passed), None)
+    if failed is not None:
+        hints = [f"likely mistake: {hint}".strip() for hint in failed.mistakes]
+        return "\n".join([f"CheckFailed: {failed.text().splitlines()[0]}"[:200], *hints])
+    for output in cell.get("outputs", []):  # an error outside the checker (NameError, ...)
         if output.get("output_type") == "error":
             lines = str(output["evalue"]).strip().splitlines() or [output["ename"]]
-            hints = [line.strip() for line in lines if "likely mistake:" in line]
-            return "\n".join([f"{output['ename']}: {lines[0]}"[:200], *hints])
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and "✔" in output.get("text", ""):
-            return output["text"].strip().splitlines()[-1]
-    return ""
+            return f"{output['ename']}: {lines[0]}"[:200]
+    return verdicts[-1].text().splitlines()[-1] if verdicts else ""
 
 
 def selfgrade(notebook: Path, course_root: Path, timeout: int = 300) -> list[CellResult]:
     """Grade ``notebook`` against source/<chapter>/<chapter>.ipynb (chapter = its name)."""
     chapter = notebook.stem
-    source_path = course_root / "source" / chapter / f"{chapter}.ipynb"
+    layout = CourseLayout(course_root)
+    source_path = layout.source_notebook(chapter)
     if not source_path.is_file():
-        raise SystemExit(
-            f"{notebook.name}: no chapter called {chapter!r} in {course_root / 'source'}"
-        )
+        raise SystemExit(f"{notebook.name}: no chapter called {chapter!r} in {layout.source}")
     merged = with_learner_answers(
         nbformat.read(notebook, as_version=4), nbformat.read(source_path, as_version=4)
     )
@@ -122,7 +124,7 @@ def progress(course_root: Path, folder: Path, console: Console) -> Table:
     table = Table(title="Your progress (full hidden tests)")
     for column in ("chapter", "passing", "points", "still to do"):
         table.add_column(column, overflow="fold")
-    for chapter_dir in sorted(p for p in (course_root / "source").iterdir() if p.is_dir()):
+    for chapter_dir in sorted(p for p in CourseLayout(course_root).source.iterdir() if p.is_dir()):
         notebook = folder / chapter_dir.name / f"{chapter_dir.name}.ipynb"
         if not notebook.is_file():
             table.add_row(chapter_dir.name, "-", "-", "notebook not found")

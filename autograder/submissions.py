@@ -31,6 +31,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.layout import CourseLayout
+
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 _CELL_MARKER = re.compile(r"^# %% (\S+)\s*$", re.MULTILINE)
 
@@ -110,10 +112,11 @@ def build_submission(
 
 def write_submissions(variants: list[Variant], course_root: Path, assignment: str) -> list[str]:
     """Write each variant to submitted/<variant>/<assignment>/<assignment>.ipynb; return names."""
-    source = nbformat.read(course_root / "source" / assignment / f"{assignment}.ipynb", 4)
-    release = nbformat.read(course_root / "release" / assignment / f"{assignment}.ipynb", 4)
+    layout = CourseLayout(course_root)
+    source = nbformat.read(layout.source_notebook(assignment), 4)
+    release = nbformat.read(layout.release_notebook(assignment), 4)
     for variant in variants:
-        folder = course_root / "submitted" / variant.name / assignment
+        folder = layout.submitted / variant.name / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(build_submission(variant, source, release), folder / f"{assignment}.ipynb")
     return [v.name for v in variants]

@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 
 from autograder.checker import CheckFailed, check
-from autograder.exercises.initialization import (
-    TRUNCATION_STD,
-    Pool,
-    Seeded,
-    compare_distributions,
-    keras_sample,
-)
+from autograder.judges.distribution import Pool, Seeded, compare_distributions, keras_sample
+from autograder.mistakes.initializers import TRUNCATION_STD
 from autograder.references import keras
 from autograder.registry import Case, get_exercise
 

@@ -9,6 +9,8 @@ import pytest
 from autograder import CheckFailed, check
 from autograder.checker import _difference
 from autograder.exercises import training
+from autograder.judges.models import is_variance_scaling
+from autograder.judges.training import layers_of
 from autograder.references import keras, tf
 from autograder.registry import Case, get_exercise
 from course.datasets import circles_data, digits_data, line_data, regression_data
@@ -152,14 +154,14 @@ def test_05_training_with_losses_regression_structure_counts_layers():
 )
 def test_05_training_with_losses_he_uniform_in_any_spelling(initializer, he):
     layer = keras.layers.Dense(3, kernel_initializer=initializer)
-    assert training._is_he_uniform(layer.kernel_initializer) is he
+    assert is_variance_scaling(layer.kernel_initializer, 2.0, "fan_in", "uniform") is he
 
 
 def test_05_training_with_losses_functional_models_are_read_without_their_input_layer():
     inputs = keras.Input(shape=(20,))
     hidden = keras.layers.Dense(25, activation="relu", kernel_initializer="he_uniform")(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
-    assert training._regression_structure(training._layers(model)) == []
+    assert training._regression_structure(layers_of(model)) == []
 
 
 def test_05_training_with_losses_digits_score_tells_logits_from_probabilities():
@@ -177,11 +179,11 @@ def test_05_training_with_losses_digits_score_tells_logits_from_probabilities():
 def test_05_training_with_losses_hinge_labels_are_what_keras_hinge_uses():
     labels = np.array([[0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
     scores = np.array([[0.3], [-0.2], [0.9], [-0.8]], dtype=np.float32)
-    converted = training._hinge_labels(labels)
+    converted = training._keras_hinge_labels(labels)
     np.testing.assert_array_equal(converted, 2 * labels - 1)
     hinge = keras.losses.Hinge()
     assert float(hinge(labels, scores)) == pytest.approx(float(hinge(converted, scores)))
-    np.testing.assert_array_equal(training._hinge_labels(converted), converted)
+    np.testing.assert_array_equal(training._keras_hinge_labels(converted), converted)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""Chapter 02_activations: activations, their derivatives, and choosing an output activation."""
+"""Chapter 02_activations: activations, their derivatives, and choosing an output activation.
+
+A catalogue: each exercise's Keras reference, cases and known mistakes (the NumPy
+activations they are built from live in :mod:`autograder.mistakes.activations`).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +14,16 @@ import numpy as np
 
 from autograder.compare import non_finite_where_finite
 from autograder.inputs import elementwise_hidden, elementwise_visible
+from autograder.mistakes.activations import as_float64, naive_sigmoid
 from autograder.references import keras, keras_elementwise, keras_gradient
-from autograder.registry import Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake
 
 
-def _f(x: Any) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64)
-
-
-def _naive_sigmoid(x: Any) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-_f(x)))
-
-
-def _overflows(hint: str) -> Mistake:
+def overflows(hint: str) -> Mistake:
     return Mistake(hint, when=lambda case, got, expected: non_finite_where_finite(got, expected))
 
 
-def _elementwise(
+def elementwise_exercise(
     name: str,
     function: Callable[..., Any],
     reference_name: str,
@@ -34,57 +31,57 @@ def _elementwise(
     mistakes: tuple[Mistake, ...] = (),
     derivative: bool = False,
     lists: bool = False,
-) -> None:
+) -> Exercise:
+    """An exercise on an elementwise function (or its derivative) of an array ``x``."""
     reference = keras_gradient(function) if derivative else keras_elementwise(function)
-    register(
-        Exercise(
-            name=name,
-            reference=reference,
-            reference_name=reference_name,
-            visible=lambda: elementwise_visible(variants),
-            hidden=lambda rng: elementwise_hidden(rng, variants, lists=lists),
-            mistakes=mistakes,
-        )
+    return Exercise(
+        name=name,
+        reference=reference,
+        reference_name=reference_name,
+        visible=lambda: elementwise_visible(variants),
+        hidden=lambda rng: elementwise_hidden(rng, variants, lists=lists),
+        mistakes=mistakes,
     )
 
 
-_elementwise(
+SIGMOID = elementwise_exercise(
     "sigmoid",
     keras.activations.sigmoid,
     "keras.activations.sigmoid",
     mistakes=(
         Mistake(
             "sign slip: σ(x) = 1 / (1 + e^(-x)), with a minus in the exponent.",
-            produces=lambda x: 1.0 / (1.0 + np.exp(_f(x))),
+            produces=lambda x: 1.0 / (1.0 + np.exp(as_float64(x))),
         ),
     ),
 )
-_elementwise(
+TANH = elementwise_exercise(
     "tanh",
     keras.activations.tanh,
     "keras.activations.tanh",
     mistakes=(
-        _overflows(
+        overflows(
             "(e^x - e^-x) / (e^x + e^-x) becomes inf/inf = NaN for large |x|; "
             "np.tanh, or 2σ(2x) - 1 with a stable σ, stays finite."
         ),
         Mistake(
             "that is the sigmoid; tanh(x) = 2σ(2x) - 1 ranges over (-1, 1).",
-            produces=_naive_sigmoid,
+            produces=naive_sigmoid,
         ),
     ),
 )
-_elementwise(
+RELU = elementwise_exercise(
     "relu",
     keras.activations.relu,
     "keras.activations.relu",
     mistakes=(
         Mistake(
-            "that is |x|; ReLU clips negatives to 0: max(x, 0).", produces=lambda x: np.abs(_f(x))
+            "that is |x|; ReLU clips negatives to 0: max(x, 0).",
+            produces=lambda x: np.abs(as_float64(x)),
         ),
     ),
 )
-_elementwise(
+LEAKY_RELU = elementwise_exercise(
     "leaky_relu",
     keras.activations.leaky_relu,
     "keras.activations.leaky_relu",
@@ -93,15 +90,19 @@ _elementwise(
         Mistake(
             "slope 0.3 is keras.layers.LeakyReLU's default; keras.activations.leaky_relu "
             "uses negative_slope (default 0.2).",
-            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, _f(x), 0.3 * _f(x)),
+            produces=lambda x, negative_slope=0.2: np.where(
+                as_float64(x) > 0, as_float64(x), 0.3 * as_float64(x)
+            ),
         ),
         Mistake(
             "slope 0.01 is PyTorch's default; use the negative_slope argument (default 0.2).",
-            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, _f(x), 0.01 * _f(x)),
+            produces=lambda x, negative_slope=0.2: np.where(
+                as_float64(x) > 0, as_float64(x), 0.01 * as_float64(x)
+            ),
         ),
     ),
 )
-_elementwise(
+ELU = elementwise_exercise(
     "elu",
     keras.activations.elu,
     "keras.activations.elu",
@@ -110,14 +111,14 @@ _elementwise(
         Mistake(
             "the negative branch is alpha · (e^x - 1): alpha is missing.",
             produces=lambda x, alpha=1.0: np.where(
-                _f(x) > 0, _f(x), np.expm1(np.minimum(_f(x), 0))
+                as_float64(x) > 0, as_float64(x), np.expm1(np.minimum(as_float64(x), 0))
             ),
         ),
     ),
 )
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
-_elementwise(
+SELU = elementwise_exercise(
     "selu",
     keras.activations.selu,
     "keras.activations.selu",
@@ -125,50 +126,53 @@ _elementwise(
         Mistake(
             f"that is ELU(x, alpha={_SELU_ALPHA:.4f}) without the scale λ = {_SELU_SCALE:.4f}.",
             produces=lambda x: np.where(
-                _f(x) > 0, _f(x), _SELU_ALPHA * np.expm1(np.minimum(_f(x), 0))
+                as_float64(x) > 0,
+                as_float64(x),
+                _SELU_ALPHA * np.expm1(np.minimum(as_float64(x), 0)),
             ),
         ),
         Mistake(
             "that is λ · ELU(x) with alpha = 1; SELU uses alpha ≈ 1.6733.",
             produces=lambda x: (
-                _SELU_SCALE * np.where(_f(x) > 0, _f(x), np.expm1(np.minimum(_f(x), 0)))
+                _SELU_SCALE
+                * np.where(as_float64(x) > 0, as_float64(x), np.expm1(np.minimum(as_float64(x), 0)))
             ),
         ),
     ),
 )
-_elementwise(
+SOFTPLUS = elementwise_exercise(
     "softplus",
     keras.activations.softplus,
     "keras.activations.softplus",
     mistakes=(
-        _overflows(
+        overflows(
             "log(1 + e^x) overflows for x > ~709: use np.logaddexp(0, x), or "
             "max(x, 0) + log1p(e^-|x|)."
         ),
     ),
 )
-_elementwise(
+SWISH = elementwise_exercise(
     "swish",
     keras.activations.silu,
     "keras.activations.silu (swish)",
     mistakes=(
-        Mistake("that is σ(x) alone; swish multiplies it by x: x · σ(x).", produces=_naive_sigmoid),
+        Mistake("that is σ(x) alone; swish multiplies it by x: x · σ(x).", produces=naive_sigmoid),
     ),
 )
 
 
 def _tanh_gelu(x: Any) -> np.ndarray:
-    x = _f(x)
+    x = as_float64(x)
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def _erf_gelu(x: Any) -> np.ndarray:
     from scipy.special import erf
 
-    return 0.5 * _f(x) * (1 + erf(_f(x) / math.sqrt(2)))
+    return 0.5 * as_float64(x) * (1 + erf(as_float64(x) / math.sqrt(2)))
 
 
-_elementwise(
+GELU = elementwise_exercise(
     "gelu",
     keras.activations.gelu,
     "keras.activations.gelu",
@@ -215,34 +219,34 @@ def _softmax_hidden(rng: np.random.Generator) -> list[Case]:
 
 
 def _softmax_wrong_axis(x: Any, axis: int = -1) -> np.ndarray:
-    x = _f(x)
+    x = as_float64(x)
     other = 0 if axis in (-1, x.ndim - 1) else -1
     e = np.exp(x - x.max(axis=other, keepdims=True))
     return e / e.sum(axis=other, keepdims=True)
 
 
-register(
-    Exercise(
-        name="softmax",
-        reference=keras_elementwise(keras.activations.softmax),
-        reference_name="keras.activations.softmax",
-        visible=_softmax_visible,
-        hidden=_softmax_hidden,
-        mistakes=(
-            _overflows(
-                "np.exp(x) overflows for large logits (inf / inf = NaN). Subtract the "
-                "maximum along the axis first: softmax(x) = softmax(x - max(x))."
-            ),
-            Mistake(
-                "normalised along the wrong axis: sum over `axis` (default -1, each row).",
-                produces=_softmax_wrong_axis,
-            ),
+SOFTMAX = Exercise(
+    name="softmax",
+    reference=keras_elementwise(keras.activations.softmax),
+    reference_name="keras.activations.softmax",
+    visible=_softmax_visible,
+    hidden=_softmax_hidden,
+    mistakes=(
+        overflows(
+            "np.exp(x) overflows for large logits (inf / inf = NaN). Subtract the "
+            "maximum along the axis first: softmax(x) = softmax(x - max(x))."
         ),
-    )
+        Mistake(
+            "normalised along the wrong axis: sum over `axis` (default -1, each row).",
+            produces=_softmax_wrong_axis,
+        ),
+    ),
 )
-_elementwise("linear", keras.activations.linear, "keras.activations.linear", lists=True)
+LINEAR = elementwise_exercise(
+    "linear", keras.activations.linear, "keras.activations.linear", lists=True
+)
 
-_elementwise(
+SIGMOID_DERIVATIVE = elementwise_exercise(
     "sigmoid_derivative",
     keras.activations.sigmoid,
     "the gradient of keras.activations.sigmoid (tf.GradientTape)",
@@ -250,16 +254,16 @@ _elementwise(
     mistakes=(
         Mistake(
             "σ'(x) = σ(x)(1 - σ(x)): apply σ first, then the formula, not x(1 - x).",
-            produces=lambda x: _f(x) * (1 - _f(x)),
+            produces=lambda x: as_float64(x) * (1 - as_float64(x)),
         ),
-        Mistake("that is σ(x) itself; the derivative is σ(x)(1 - σ(x)).", produces=_naive_sigmoid),
-        _overflows(
+        Mistake("that is σ(x) itself; the derivative is σ(x)(1 - σ(x)).", produces=naive_sigmoid),
+        overflows(
             "e^-x / (1 + e^-x)² becomes inf/inf = NaN for large negative x; "
             "σ(x)(1 - σ(x)) with a stable σ stays finite."
         ),
     ),
 )
-_elementwise(
+TANH_DERIVATIVE = elementwise_exercise(
     "tanh_derivative",
     keras.activations.tanh,
     "the gradient of keras.activations.tanh (tf.GradientTape)",
@@ -267,11 +271,11 @@ _elementwise(
     mistakes=(
         Mistake(
             "tanh'(x) = 1 - tanh(x)²: apply tanh first, not 1 - x².",
-            produces=lambda x: 1 - _f(x) ** 2,
+            produces=lambda x: 1 - as_float64(x) ** 2,
         ),
     ),
 )
-_elementwise(
+RELU_DERIVATIVE = elementwise_exercise(
     "relu_derivative",
     keras.activations.relu,
     "the gradient of keras.activations.relu (tf.GradientTape)",
@@ -279,11 +283,11 @@ _elementwise(
     mistakes=(
         Mistake(
             "at x = 0 TensorFlow's ReLU gradient is 0 (use x > 0, not x >= 0).",
-            produces=lambda x: (_f(x) >= 0).astype(np.float64),
+            produces=lambda x: (as_float64(x) >= 0).astype(np.float64),
         ),
     ),
 )
-_elementwise(
+LEAKY_RELU_DERIVATIVE = elementwise_exercise(
     "leaky_relu_derivative",
     keras.activations.leaky_relu,
     "the gradient of keras.activations.leaky_relu (tf.GradientTape)",
@@ -292,11 +296,13 @@ _elementwise(
     mistakes=(
         Mistake(
             "at x = 0 TensorFlow uses the negative slope (x > 0 → 1, otherwise slope).",
-            produces=lambda x, negative_slope=0.2: np.where(_f(x) >= 0, 1.0, negative_slope),
+            produces=lambda x, negative_slope=0.2: np.where(
+                as_float64(x) >= 0, 1.0, negative_slope
+            ),
         ),
         Mistake(
             "the slope for x < 0 is the negative_slope argument (default 0.2).",
-            produces=lambda x, negative_slope=0.2: np.where(_f(x) > 0, 1.0, 0.01),
+            produces=lambda x, negative_slope=0.2: np.where(as_float64(x) > 0, 1.0, 0.01),
         ),
     ),
 )
@@ -315,24 +321,41 @@ def _output_activation(task: str) -> str:
     return OUTPUT_ACTIVATIONS[task]
 
 
-register(
-    Exercise(
-        name="output_activation",
-        reference=_output_activation,
-        reference_name="the table of output activations",
-        params=("task",),
-        visible=lambda: [Case((task,)) for task in OUTPUT_ACTIVATIONS],
-        hidden=lambda rng: [
-            Case((task,), why="unknown task") for task in ("ranking", "", "segmentation")
-        ],
-        rtol=0.0,
-        atol=0.0,
-        mistakes=(
-            Mistake(
-                "several labels can be on at once in multi-label problems: each output is its "
-                "own yes/no, so use sigmoid, not softmax.",
-                when=lambda case, got, expected: case.args == ("multilabel",) and got == "softmax",
-            ),
+OUTPUT_ACTIVATION = Exercise(
+    name="output_activation",
+    reference=_output_activation,
+    reference_name="the table of output activations",
+    params=("task",),
+    visible=lambda: [Case((task,)) for task in OUTPUT_ACTIVATIONS],
+    hidden=lambda rng: [
+        Case((task,), why="unknown task") for task in ("ranking", "", "segmentation")
+    ],
+    rtol=0.0,
+    atol=0.0,
+    mistakes=(
+        Mistake(
+            "several labels can be on at once in multi-label problems: each output is its "
+            "own yes/no, so use sigmoid, not softmax.",
+            when=lambda case, got, expected: case.args == ("multilabel",) and got == "softmax",
         ),
-    )
+    ),
+)
+
+EXERCISES = (
+    SIGMOID,
+    TANH,
+    RELU,
+    LEAKY_RELU,
+    ELU,
+    SELU,
+    SOFTPLUS,
+    SWISH,
+    GELU,
+    SOFTMAX,
+    LINEAR,
+    SIGMOID_DERIVATIVE,
+    TANH_DERIVATIVE,
+    RELU_DERIVATIVE,
+    LEAKY_RELU_DERIVATIVE,
+    OUTPUT_ACTIVATION,
 )

@@ -1,332 +1,41 @@
 """Chapter 03_initialization: fans, weight samplers judged by distribution, signal through depth.
 
-Samplers cannot be compared value by value with Keras (it draws from TensorFlow's
-stateless RNG), so they are judged by distribution: the learner's array against a
-pool of about 200 000 values that Keras draws with fixed seeds. A verdict looks
-at the shape and dtype, the bounds, the mean, the standard deviation and a
-two-sample Kolmogorov-Smirnov test, with thresholds of six standard errors (and
-α = 1e-6 for the KS test) so that a correct sampler passes with a wide margin and
-the usual mistakes fail. The learner's ``rng`` is seeded, so every verdict is
-deterministic. Each seeded case is also called twice from identical generators
-(same seed ⇒ same array), and each call draws twice from one generator (a sampler
-that ignores ``rng`` and seeds itself returns the same numbers both times).
-
-Statistics are computed with ndarray methods, the operators and the NumPy
-functions :mod:`autograder.integrity` captured at start-up, so learner code that
-reassigns ``np.std`` or ``scipy.stats`` cannot change a verdict.
+A catalogue: the references (Keras), cases, hints and wrong implementations of each
+exercise. Samplers are judged by :mod:`autograder.judges.distribution`; the NumPy
+samplers with the usual slips live in :mod:`autograder.mistakes.initializers`, the
+signal-propagation slips in :mod:`autograder.mistakes.propagation`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from autograder.integrity import trusted_np as tnp
+from autograder.judges.distribution import (
+    PooledSampler,
+    Sample,
+    Seeded,
+    keras_sample,
+    sampler_exercise,
+)
+from autograder.mistakes import propagation
+from autograder.mistakes.initializers import (
+    TRUNCATION_STD,
+    fans,
+    generator,
+    preset,
+    truncated_normal,
+    variance_scaling,
+    variance_scaling_with,
+)
 from autograder.references import as_float32, keras, tf, to_numpy
-from autograder.registry import Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake
 
 # The rule VarianceScaling applies (imported through autograder.references: TensorFlow quietly).
 keras_compute_fans = keras.src.initializers.random_initializers.compute_fans
-
-#: Standard deviation of a standard normal truncated to ±2σ (Keras divides by it).
-TRUNCATION_STD = 0.87962566103423978
-POOL_SIZE = 200_000
-MAX_DRAWS = 64
-#: Pools smaller than this are not trusted to show where the support ends.
-BOUNDS_MIN_POOL = 50_000
-#: Means and standard deviations may differ by this many standard errors.
-Z = 6.0
-KS_ALPHA = 1e-6
-KERAS_SEED = 20_250
-
-IGNORES_RNG = (
-    "two calls with the same Generator returned identical arrays: your sampler ignores `rng` "
-    "(it seeds its own generator?). Draw every number from the `rng` you are given, so that "
-    "successive calls give new values and the same seed gives the same array."
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Seeds, samples and pools
-
-
-class Seeded(np.random.Generator):
-    """``np.random.default_rng(seed)`` that prints as such in failure messages."""
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(np.random.PCG64(seed))
-        self.seed = seed
-
-    def __repr__(self) -> str:
-        return f"np.random.default_rng({self.seed})"
-
-
-@dataclass(frozen=True)
-class Pool:
-    """Many draws from one distribution, sorted, with the statistics a verdict needs."""
-
-    values: np.ndarray
-    cdf_at_values: np.ndarray
-    mean: float
-    std: float
-    kurtosis: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> Pool:
-        values = tnp.array(values, dtype=tnp.float64).ravel()
-        values.sort()
-        mean = float(values.mean()) if values.size else 0.0
-        std = float(values.std()) if values.size else 0.0
-        fourth = float(((values - mean) ** 4).mean()) if values.size else 0.0
-        kurtosis = fourth / std**4 if std > 0 else 3.0
-        cdf = (values.searchsorted(values, side="right") / max(values.size, 1)).astype("f4")
-        low, high = (float(values[0]), float(values[-1])) if values.size else (0.0, 0.0)
-        return cls(values, cdf, mean, std, kurtosis, low, high)
-
-
-class Sample(np.ndarray):
-    """One draw of the case's shape (shown in messages) with a large ``pool`` behind it."""
-
-    pool: Pool | None = None
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self.pool = getattr(obj, "pool", None)
-
-
-class IgnoresRng(np.ndarray):
-    """Marks a learner's array that a second draw from the same generator repeated exactly."""
-
-
-def _draws(shape: Any) -> int:
-    size = math.prod(int(d) for d in shape)
-    return max(1, min(MAX_DRAWS, math.ceil(POOL_SIZE / max(size, 1))))
-
-
-def _sample(first: np.ndarray, more: Callable[[int], np.ndarray], count: int) -> Sample:
-    """``first`` as a Sample whose pool is ``first`` plus ``count - 1`` further draws."""
-    first = tnp.asarray(first)
-    values = tnp.ndarray(shape=(count * first.size,), dtype=tnp.float64)
-    for i in range(count):
-        draw = first if i == 0 else more(i)
-        values[i * first.size : (i + 1) * first.size] = tnp.asarray(draw).ravel()
-    sample = first.view(Sample)
-    sample.pool = Pool.of(values)
-    return sample
-
-
-_KERAS_POOLS: dict[tuple, Sample] = {}
-
-
-def keras_sample(shape: Any, make: Callable[[int], Any], key: tuple) -> Sample:
-    """Keras's draw for ``shape`` (from ``make(seed)``, an initializer) and its pool, cached."""
-    cache_key = (key, tuple(int(d) for d in shape))
-    if cache_key not in _KERAS_POOLS:
-        shape = tuple(int(d) for d in shape)
-        draw = lambda i: to_numpy(make(KERAS_SEED + i)(shape))  # noqa: E731
-        if len(_KERAS_POOLS) >= 12:  # one exercise's cases: visible, then hidden
-            _KERAS_POOLS.pop(next(iter(_KERAS_POOLS)))
-        _KERAS_POOLS[cache_key] = _sample(draw(0), draw, _draws(shape))
-    return _KERAS_POOLS[cache_key]
-
-
-def pooled(sampler: Callable[..., np.ndarray]) -> Callable[..., Sample]:
-    """A NumPy sampler (a known mistake) that returns its first draw with a pool behind it."""
-
-    def draw(shape: Any, *args: Any, rng: np.random.Generator | None = None, **kwargs: Any):
-        rng = np.random.default_rng(KERAS_SEED) if rng is None else rng
-        more = lambda i: sampler(shape, *args, rng=rng, **kwargs)  # noqa: E731
-        return _sample(more(0), more, _draws(shape))
-
-    draw.pooled = True
-    return draw
-
-
-def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a sampler; a learner's is called twice from one seeded generator (ignores rng?)."""
-    first = fn(*args, **kwargs)
-    if getattr(fn, "pooled", False) or kwargs.get("rng") is None:
-        return first
-    second = fn(*args, **kwargs)
-    if (
-        isinstance(first, tnp.ndarray)
-        and isinstance(second, tnp.ndarray)
-        and first.size > 1
-        and first.shape == second.shape
-        and first.tobytes() == second.tobytes()
-    ):
-        return first.view(IgnoresRng)
-    return first
-
-
-# ---------------------------------------------------------------------------------------------
-# The distribution judge
-
-
-def _critical_ks(n: int, m: int) -> float:
-    """Largest CDF gap a two-sample KS test at level KS_ALPHA accepts (asymptotic)."""
-    return math.sqrt(-math.log(KS_ALPHA / 2) / 2) * math.sqrt(1 / n + 1 / m)
-
-
-def _ks_gap(values: np.ndarray, pool: Pool) -> tuple[float, float]:
-    """Largest gap between the empirical CDFs of ``values`` and ``pool``, and where it is."""
-    ours = values.copy()
-    ours.sort()
-    n, m = ours.size, pool.values.size
-    at_ours = tnp.abs(
-        ours.searchsorted(ours, side="right") / n - pool.values.searchsorted(ours, side="right") / m
-    )
-    at_pool = tnp.abs(ours.searchsorted(pool.values, side="right") / n - pool.cdf_at_values)
-    i, j = int(at_ours.argmax()), int(at_pool.argmax())
-    if at_ours[i] >= at_pool[j]:
-        return float(at_ours[i]), float(ours[i])
-    return float(at_pool[j]), float(pool.values[j])
-
-
-def compare_distributions(values: Any, pool: Pool, bounded: bool) -> str | None:
-    """What shows that ``values`` were not drawn from ``pool``'s distribution, or None."""
-    values = tnp.array(values, dtype=tnp.float64).ravel()
-    n, m = values.size, pool.values.size
-    if n == 0:
-        return None
-    low, high = float(values.min()), float(values.max())
-    if bounded and m >= BOUNDS_MIN_POOL:
-        slack = 1e-3 * (pool.high - pool.low)
-        if low < pool.low - slack or high > pool.high + slack:
-            return (
-                f"your values range from {low:.6g} to {high:.6g}, but all of Keras's {m} draws "
-                f"lie within [{pool.low:.6g}, {pool.high:.6g}]"
-            )
-    mean = float(values.mean())
-    allowed = Z * pool.std * math.sqrt(1 / n + 1 / m)
-    if abs(mean - pool.mean) > allowed:
-        return (
-            f"mean {mean:.6g}, but Keras's is {pool.mean:.6g} (a correct sampler of {n} values "
-            f"stays within ±{allowed:.3g} of it)"
-        )
-    if n >= 2 and pool.std > 0:
-        std = float(values.std())
-        allowed = Z * math.sqrt(max(pool.kurtosis - 1, 0.0) / 4 * (1 / n + 1 / m))
-        ratio = std / pool.std
-        if abs(ratio - 1) > allowed:
-            return (
-                f"standard deviation {std:.6g}, but Keras's is {pool.std:.6g} (ratio "
-                f"{ratio:.4f}; a correct sampler of {n} values stays within 1 ± {allowed:.3f})"
-            )
-    gap, where = _ks_gap(values, pool)
-    allowed = _critical_ks(n, m)
-    if gap > allowed:
-        return (
-            f"the shape of the distribution differs from Keras's: the two empirical CDFs differ "
-            f"by {gap:.4f} near x = {where:.4g}, more than the {allowed:.4f} a two-sample "
-            f"Kolmogorov-Smirnov test allows at α = {KS_ALPHA:g}"
-        )
-    return None
-
-
-def _output_problem(got: Any, shape: tuple[int, ...]) -> str | None:
-    if isinstance(got, tnp.generic):  # a NumPy scalar is fine for shape ()
-        got = tnp.asarray(got)
-    if not isinstance(got, tnp.ndarray):
-        return (
-            f"returned {type(got).__module__}.{type(got).__qualname__}; return a NumPy array "
-            "(np.asarray(..., dtype=np.float32))"
-        )
-    if got.shape != shape:
-        return f"returned an array of shape {got.shape}, expected shape {shape}"
-    if got.dtype != np.float32:
-        return (
-            f"returned dtype {got.dtype}; Keras initializers return float32 "
-            "(finish with .astype(np.float32))"
-        )
-    if not bool(tnp.isfinite(tnp.array(got)).all()):
-        return "returned inf or NaN values"
-    return None
-
-
-def distribution_judge(bounded: Callable[[Case], bool]) -> Callable[[Any, Any, Case], str | None]:
-    """A judge for samplers; ``bounded(case)``: does the distribution have a finite support?"""
-
-    def judge(got: Any, expected: Any, case: Case) -> str | None:
-        problem = _output_problem(got, tuple(int(d) for d in case.args[0]))
-        if problem is not None:
-            return problem
-        if isinstance(got, IgnoresRng):
-            return IGNORES_RNG
-        return compare_distributions(got, expected.pool, bounded(case))
-
-    return judge
-
-
-# ---------------------------------------------------------------------------------------------
-# NumPy versions of the usual mistakes (diagnoses only; never shown to learners)
-
-
-def _rng(rng: np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng() if rng is None else rng
-
-
-def _fans(shape: Any, receptive: bool = True) -> tuple[int, int]:
-    shape = tuple(int(d) for d in shape)
-    if len(shape) < 1:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    field = math.prod(shape[:-2]) if receptive else 1
-    return shape[-2] * field, shape[-1] * field
-
-
-def _truncated(shape: Any, mean: float, stddev: float, rng: np.random.Generator) -> np.ndarray:
-    size = math.prod(int(d) for d in shape)
-    z = rng.standard_normal(size)
-    outside = np.abs(z) > 2
-    while outside.any():
-        z[outside] = rng.standard_normal(int(outside.sum()))
-        outside = np.abs(z) > 2
-    return (mean + stddev * z).reshape(tuple(shape)).astype(np.float32)
-
-
-def _scaled(
-    shape: Any,
-    scale: float,
-    mode: str,
-    distribution: str,
-    rng: np.random.Generator | None,
-    *,
-    receptive: bool = True,
-    correction: float = TRUNCATION_STD,
-    untruncated_correction: float = 1.0,
-    limit_factor: float = 3.0,
-    average: float = 2.0,
-) -> np.ndarray:
-    """VarianceScaling with knobs for the usual slips (defaults: what Keras does)."""
-    rng = _rng(rng)
-    fan_in, fan_out = _fans(shape, receptive)
-    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / average}[mode]
-    std = math.sqrt(scale / max(1.0, fan))
-    if distribution == "truncated_normal":
-        return _truncated(shape, 0.0, std / correction, rng)
-    if distribution == "untruncated_normal":
-        normal = rng.normal(0.0, std / untruncated_correction, tuple(shape))
-        return normal.astype(np.float32)
-    limit = math.sqrt(limit_factor) * std
-    return rng.uniform(-limit, limit, tuple(shape)).astype(np.float32)
-
-
-def _preset(scale: float, mode: str, distribution: str, **slip: Any) -> Callable[..., Sample]:
-    def sampler(shape: Any, rng: np.random.Generator | None = None) -> np.ndarray:
-        return _scaled(shape, scale, mode, distribution, rng, **slip)
-
-    return pooled(sampler)
-
-
-def _mistake(hint: str, sampler: Callable[..., Sample]) -> Mistake:
-    return Mistake(hint, produces=sampler)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,42 +66,40 @@ def _fans_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-register(
-    Exercise(
-        name="compute_fans",
-        reference=keras_compute_fans,
-        reference_name="the fans Keras's VarianceScaling computes",
-        params=("shape",),
-        visible=lambda: [
-            Case(((),), why="a scalar"),
-            Case(((5,),), why="a vector (a bias)"),
-            Case(((3, 4),), why="a Dense kernel (in, out)"),
-            Case(((3, 3, 16, 32),), why="a Conv2D kernel (kh, kw, in, out)"),
-            Case(((5, 2, 7),), why="a Conv1D kernel (k, in, out)"),
-        ],
-        hidden=_fans_hidden,
-        rtol=0.0,
-        atol=0.0,
-        judge=_judge_fans,
-        mistakes=(
-            Mistake(
-                "a convolution kernel (..., in, out) has a receptive field: every output sums "
-                "over kh·kw·in inputs, so multiply both fans by the product of shape[:-2].",
-                produces=lambda shape: _fans(shape, receptive=False),
-            ),
-            Mistake(
-                "fan_in and fan_out are swapped: a Dense kernel has shape (in, out), and a "
-                "convolution kernel (..., in, out).",
-                produces=lambda shape: _fans(shape)[::-1],
-            ),
-            Mistake(
-                "for a vector Keras uses its length for both fans.",
-                when=lambda case, got, expected: (
-                    len(tuple(case.args[0])) == 1 and tuple(got) != tuple(expected)
-                ),
+COMPUTE_FANS = Exercise(
+    name="compute_fans",
+    reference=keras_compute_fans,
+    reference_name="the fans Keras's VarianceScaling computes",
+    params=("shape",),
+    visible=lambda: [
+        Case(((),), why="a scalar"),
+        Case(((5,),), why="a vector (a bias)"),
+        Case(((3, 4),), why="a Dense kernel (in, out)"),
+        Case(((3, 3, 16, 32),), why="a Conv2D kernel (kh, kw, in, out)"),
+        Case(((5, 2, 7),), why="a Conv1D kernel (k, in, out)"),
+    ],
+    hidden=_fans_hidden,
+    rtol=0.0,
+    atol=0.0,
+    judge=_judge_fans,
+    mistakes=(
+        Mistake(
+            "a convolution kernel (..., in, out) has a receptive field: every output sums "
+            "over kh·kw·in inputs, so multiply both fans by the product of shape[:-2].",
+            produces=lambda shape: fans(shape, receptive=False),
+        ),
+        Mistake(
+            "fan_in and fan_out are swapped: a Dense kernel has shape (in, out), and a "
+            "convolution kernel (..., in, out).",
+            produces=lambda shape: fans(shape)[::-1],
+        ),
+        Mistake(
+            "for a vector Keras uses its length for both fans.",
+            when=lambda case, got, expected: (
+                len(tuple(case.args[0])) == 1 and tuple(got) != tuple(expected)
             ),
         ),
-    )
+    ),
 )
 
 
@@ -445,33 +152,6 @@ _SHAPES_HIDDEN = [
 ]
 
 
-def _register_sampler(
-    name: str,
-    reference: Callable[..., Sample],
-    reference_name: str,
-    visible: Callable[[], list[Case]],
-    hidden: Callable[[np.random.Generator], list[Case]],
-    mistakes: tuple[Mistake, ...],
-    bounded: Callable[[Case], bool] = lambda case: True,
-) -> None:
-    reference.pooled = True
-    register(
-        Exercise(
-            name=name,
-            reference=reference,
-            reference_name=f"the distribution of {reference_name}",
-            params=("shape",),
-            visible=visible,
-            hidden=hidden,
-            rtol=0.0,
-            atol=0.0,
-            call=_call,
-            judge=distribution_judge(bounded),
-            mistakes=mistakes,
-        )
-    )
-
-
 # random_normal ------------------------------------------------------------------------------
 
 
@@ -480,7 +160,7 @@ def _ref_random_normal(shape, mean=0.0, stddev=0.05, rng=None) -> Sample:
     return keras_sample(shape, make, ("RandomNormal", mean, stddev))
 
 
-_register_sampler(
+RANDOM_NORMAL = sampler_exercise(
     "random_normal",
     _ref_random_normal,
     "keras.initializers.RandomNormal",
@@ -494,20 +174,20 @@ _register_sampler(
         ]
     ),
     (
-        _mistake(
+        Mistake(
             "`stddev` is the standard deviation, not the variance: pass it to rng.normal as "
             "scale, without a square root.",
-            pooled(
+            PooledSampler(
                 lambda shape, mean=0.0, stddev=0.05, rng=None: (
-                    _rng(rng).normal(mean, math.sqrt(stddev), tuple(shape)).astype(np.float32)
+                    generator(rng).normal(mean, math.sqrt(stddev), tuple(shape)).astype(np.float32)
                 )
             ),
         ),
-        _mistake(
+        Mistake(
             "the `mean` argument is ignored.",
-            pooled(
+            PooledSampler(
                 lambda shape, mean=0.0, stddev=0.05, rng=None: (
-                    _rng(rng).normal(0.0, stddev, tuple(shape)).astype(np.float32)
+                    generator(rng).normal(0.0, stddev, tuple(shape)).astype(np.float32)
                 )
             ),
         ),
@@ -524,7 +204,7 @@ def _ref_random_uniform(shape, minval=-0.05, maxval=0.05, rng=None) -> Sample:
     return keras_sample(shape, make, ("RandomUniform", minval, maxval))
 
 
-_register_sampler(
+RANDOM_UNIFORM = sampler_exercise(
     "random_uniform",
     _ref_random_uniform,
     "keras.initializers.RandomUniform",
@@ -540,20 +220,20 @@ _register_sampler(
         ]
     ),
     (
-        _mistake(
+        Mistake(
             "rng.random draws from [0, 1): scale and shift it to [minval, maxval) with "
             "minval + (maxval - minval) * u (or use rng.uniform(minval, maxval, shape)).",
-            pooled(
+            PooledSampler(
                 lambda shape, minval=-0.05, maxval=0.05, rng=None: (
-                    _rng(rng).random(tuple(shape)).astype(np.float32)
+                    generator(rng).random(tuple(shape)).astype(np.float32)
                 )
             ),
         ),
-        _mistake(
+        Mistake(
             "the interval is [minval, maxval), not [-maxval, maxval).",
-            pooled(
+            PooledSampler(
                 lambda shape, minval=-0.05, maxval=0.05, rng=None: (
-                    _rng(rng).uniform(-maxval, maxval, tuple(shape)).astype(np.float32)
+                    generator(rng).uniform(-maxval, maxval, tuple(shape)).astype(np.float32)
                 )
             ),
         ),
@@ -570,12 +250,12 @@ def _ref_truncated_normal(shape, mean=0.0, stddev=0.05, rng=None) -> Sample:
 
 
 def _clipped(shape, mean=0.0, stddev=0.05, rng=None) -> np.ndarray:
-    z = _rng(rng).normal(mean, stddev, tuple(shape))
+    z = generator(rng).normal(mean, stddev, tuple(shape))
     return np.clip(z, mean - 2 * stddev, mean + 2 * stddev).astype(np.float32)
 
 
 def _cut_at_two(shape, mean=0.0, stddev=0.05, rng=None) -> np.ndarray:
-    rng = _rng(rng)
+    rng = generator(rng)
     z = rng.normal(mean, stddev, math.prod(int(d) for d in shape))
     outside = np.abs(z) > 2
     while outside.any():
@@ -584,7 +264,7 @@ def _cut_at_two(shape, mean=0.0, stddev=0.05, rng=None) -> np.ndarray:
     return z.reshape(tuple(shape)).astype(np.float32)
 
 
-_register_sampler(
+TRUNCATED_NORMAL = sampler_exercise(
     "truncated_normal",
     _ref_truncated_normal,
     "keras.initializers.TruncatedNormal",
@@ -599,30 +279,30 @@ _register_sampler(
         ]
     ),
     (
-        _mistake(
+        Mistake(
             "values outside mean ± 2·stddev are clipped to the boundary; Keras redraws them "
             "instead (clipping piles about 4.6% of the values up exactly on the two bounds).",
-            pooled(_clipped),
+            PooledSampler(_clipped),
         ),
-        _mistake(
+        Mistake(
             "the cut is at ±2 standard deviations around the mean (|x - mean| > 2·stddev), "
             "not at |x| > 2.",
-            pooled(_cut_at_two),
+            PooledSampler(_cut_at_two),
         ),
-        _mistake(
+        Mistake(
             "values beyond 2 standard deviations must be redrawn: this is a plain normal.",
-            pooled(
+            PooledSampler(
                 lambda shape, mean=0.0, stddev=0.05, rng=None: (
-                    _rng(rng).normal(mean, stddev, tuple(shape)).astype(np.float32)
+                    generator(rng).normal(mean, stddev, tuple(shape)).astype(np.float32)
                 )
             ),
         ),
-        _mistake(
+        Mistake(
             "TruncatedNormal uses `stddev` as given (its samples have std 0.88·stddev); the "
             "division by 0.87962566103423978 belongs to VarianceScaling and its presets.",
-            pooled(
-                lambda shape, mean=0.0, stddev=0.05, rng=None: _truncated(
-                    shape, mean, stddev / TRUNCATION_STD, _rng(rng)
+            PooledSampler(
+                lambda shape, mean=0.0, stddev=0.05, rng=None: truncated_normal(
+                    shape, mean, stddev / TRUNCATION_STD, generator(rng)
                 )
             ),
         ),
@@ -641,13 +321,6 @@ def _ref_variance_scaling(
 
     make(0)  # invalid arguments raise ValueError here, before the cache is consulted
     return keras_sample(shape, make, ("VarianceScaling", scale, mode, distribution))
-
-
-def _vs_slip(**slip: Any) -> Callable[..., Sample]:
-    def sampler(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None):
-        return _scaled(shape, scale, mode, distribution, rng, **slip)
-
-    return pooled(sampler)
 
 
 def _vs_hidden(rng: np.random.Generator) -> list[Case]:
@@ -678,7 +351,7 @@ def _vs_hidden(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-_register_sampler(
+VARIANCE_SCALING = sampler_exercise(
     "variance_scaling",
     _ref_variance_scaling,
     "keras.initializers.VarianceScaling",
@@ -692,34 +365,37 @@ _register_sampler(
     ),
     _vs_hidden,
     (
-        _mistake(
+        Mistake(
             "only the truncated normal needs the division by 0.87962566103423978 (truncation "
             "shrinks the std by that factor); 'untruncated_normal' uses stddev = sqrt(scale / n).",
-            _vs_slip(untruncated_correction=TRUNCATION_STD),
+            variance_scaling_with(untruncated_correction=TRUNCATION_STD),
         ),
-        _mistake(
+        Mistake(
             "`mode` is ignored: 'fan_out' divides the scale by fan_out, 'fan_avg' by "
             "(fan_in + fan_out) / 2.",
-            pooled(
+            PooledSampler(
                 lambda shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None: (
-                    _scaled(shape, scale, "fan_in", distribution, rng)
+                    variance_scaling(shape, scale, "fan_in", distribution, rng)
                 )
             ),
         ),
-        _mistake(
+        Mistake(
             "a truncated normal needs stddev = sqrt(scale / n) / 0.87962566103423978: cutting "
             "at ±2σ shrinks the standard deviation to 0.8796·σ, and Keras compensates.",
-            _vs_slip(correction=1.0),
+            variance_scaling_with(correction=1.0),
         ),
-        _mistake(
+        Mistake(
             "convolution kernels: multiply the fans by the receptive field (kh·kw·...).",
-            _vs_slip(receptive=False),
+            variance_scaling_with(receptive=False),
         ),
-        _mistake(
+        Mistake(
             "a uniform distribution on ±limit has variance limit²/3, so limit = sqrt(3·scale / n).",
-            _vs_slip(limit_factor=1.0),
+            variance_scaling_with(limit_factor=1.0),
         ),
-        _mistake("fan_avg is the mean (fan_in + fan_out) / 2, not the sum.", _vs_slip(average=1.0)),
+        Mistake(
+            "fan_avg is the mean (fan_in + fan_out) / 2, not the sum.",
+            variance_scaling_with(average=1.0),
+        ),
     ),
     bounded=lambda case: case.kwargs.get("distribution") != "untruncated_normal",
 )
@@ -735,35 +411,35 @@ def _ref_standard_uniform(shape, rng=None) -> Sample:
     return keras_sample(shape, make, ("standard_uniform",))
 
 
-_register_sampler(
+STANDARD_UNIFORM = sampler_exercise(
     "standard_uniform",
     _ref_standard_uniform,
     "VarianceScaling(1/3, 'fan_in', 'uniform'), uniform on ±1/sqrt(fan_in)",
     _sampler_cases([_BIG, _CONV]),
     _sampler_hidden(_SHAPES_HIDDEN),
     (
-        _mistake(
+        Mistake(
             "the limit is 1/sqrt(fan_in), not 1/fan_in.",
-            pooled(
+            PooledSampler(
                 lambda shape, rng=None: (
-                    _rng(rng)
-                    .uniform(-1 / _fans(shape)[0], 1 / _fans(shape)[0], tuple(shape))
+                    generator(rng)
+                    .uniform(-1 / fans(shape)[0], 1 / fans(shape)[0], tuple(shape))
                     .astype(np.float32)
                 )
             ),
         ),
-        _mistake(
+        Mistake(
             "the limit uses fan_in (the inputs each unit sums over), not fan_out.",
-            _preset(1 / 3, "fan_out", "uniform"),
+            preset(1 / 3, "fan_out", "uniform"),
         ),
-        _mistake(
+        Mistake(
             "that is lecun_uniform (limit sqrt(3/fan_in)); the standard initialization's limit "
             "is 1/sqrt(fan_in).",
-            _preset(1.0, "fan_in", "uniform"),
+            preset(1.0, "fan_in", "uniform"),
         ),
-        _mistake(
+        Mistake(
             "convolution kernels: fan_in includes the receptive field (kh·kw·in).",
-            _preset(1 / 3, "fan_in", "uniform", receptive=False),
+            preset(1 / 3, "fan_in", "uniform", receptive=False),
         ),
     ),
 )
@@ -797,75 +473,75 @@ def _preset_mistakes(name: str) -> tuple[Mistake, ...]:
     if distribution == "truncated_normal":
         std = f"sqrt({scale:g} / {fan})"
         mistakes += [
-            _mistake(
+            Mistake(
                 f"looks like {title} without the truncation correction: Keras draws from a "
                 f"normal truncated at ±2σ with σ = {std} / 0.87962566103423978, because cutting "
                 "the tails shrinks the standard deviation by that factor.",
-                _preset(scale, mode, distribution, correction=1.0),
+                preset(scale, mode, distribution, correction=1.0),
             ),
-            _mistake(
+            Mistake(
                 f"looks like an untruncated normal with std {std}: Keras truncates at ±2σ "
                 f"(and divides σ by 0.87962566103423978 to keep the variance {scale:g} / n).",
-                _preset(scale, mode, "untruncated_normal", correction=1.0),
+                preset(scale, mode, "untruncated_normal", correction=1.0),
             ),
-            _mistake(
+            Mistake(
                 f"{title} is a normal distribution (truncated), not a uniform one.",
-                _preset(scale, mode, "uniform"),
+                preset(scale, mode, "uniform"),
             ),
         ]
     else:
         mistakes += [
-            _mistake(
+            Mistake(
                 f"looks like {title} with the wrong limit: a uniform on ±limit has variance "
                 f"limit²/3, so limit = sqrt(3·{scale:g} / {fan}).",
-                _preset(scale, mode, distribution, limit_factor=1.0),
+                preset(scale, mode, distribution, limit_factor=1.0),
             ),
-            _mistake(
+            Mistake(
                 f"{title} is a uniform distribution, not a normal one.",
-                _preset(scale, mode, "truncated_normal"),
+                preset(scale, mode, "truncated_normal"),
             ),
         ]
     if mode == "fan_avg":
         mistakes += [
-            _mistake(
+            Mistake(
                 f"looks like {title} with fan_in only: Glorot averages the two fans, "
                 "n = (fan_in + fan_out) / 2.",
-                _preset(scale, "fan_in", distribution),
+                preset(scale, "fan_in", distribution),
             ),
-            _mistake(
+            Mistake(
                 f"looks like {title} with n = fan_in + fan_out: average the fans (divide by 2).",
-                _preset(scale, mode, distribution, average=1.0),
+                preset(scale, mode, distribution, average=1.0),
             ),
         ]
     else:
         mistakes.append(
-            _mistake(
+            Mistake(
                 f"{title} scales by fan_in alone, not by the average of the fans.",
-                _preset(scale, "fan_avg", distribution),
+                preset(scale, "fan_avg", distribution),
             )
         )
     other = 1.0 if scale == 2.0 else 2.0
     mistakes += [
-        _mistake(
+        Mistake(
             f"the scale is off: {title} uses variance {scale:g} / n (He: 2, LeCun and Glorot: 1).",
-            _preset(other, mode, distribution),
+            preset(other, mode, distribution),
         ),
-        _mistake(
+        Mistake(
             "convolution kernels: the fans include the receptive field (kh·kw·in, kh·kw·out).",
-            _preset(scale, mode, distribution, receptive=False),
+            preset(scale, mode, distribution, receptive=False),
         ),
     ]
     return tuple(mistakes)
 
 
-def _register_preset(name: str) -> None:
+def _preset_exercise(name: str) -> Exercise:
     keras_name, scale, mode, distribution = PRESETS[name]
 
     def reference(shape, rng=None) -> Sample:
         make = lambda seed: getattr(keras.initializers, keras_name)(seed=seed)  # noqa: E731
         return keras_sample(shape, make, (keras_name,))
 
-    _register_sampler(
+    return sampler_exercise(
         name,
         reference,
         f"keras.initializers.{keras_name}",
@@ -873,10 +549,6 @@ def _register_preset(name: str) -> None:
         _sampler_hidden(_SHAPES_HIDDEN),
         _preset_mistakes(name),
     )
-
-
-for _name in PRESETS:
-    _register_preset(_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -932,49 +604,6 @@ def keras_gradient_stds(
     return np.array([float(to_numpy(g).astype(np.float64).std()) for g in gradients])
 
 
-_NP_ACTIVATIONS = {
-    "linear": (lambda z: z, lambda z: np.ones_like(z)),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
-    "sigmoid": (
-        lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
-        lambda z: 0.25 * (1.0 - np.tanh(0.5 * z) ** 2),
-    ),
-}
-
-
-def _forward(x: Any, kernels: Any, activation: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Pre-activations and outputs of every layer, in float64."""
-    f = _NP_ACTIVATIONS[activation][0]
-    h, zs, hs = np.asarray(x, dtype=np.float64), [], []
-    for kernel in kernels:
-        zs.append(h @ np.asarray(kernel, dtype=np.float64))
-        h = f(zs[-1])
-        hs.append(h)
-    return zs, hs
-
-
-def _pre_activation_stds(x, kernels, activation="relu") -> np.ndarray:
-    return np.array([z.std() for z in _forward(x, kernels, activation)[0]])
-
-
-def _last_layer_linear_stds(x, kernels, activation="relu") -> np.ndarray:
-    zs, hs = _forward(x, kernels, activation)
-    return np.array([h.std() for h in hs[:-1]] + [zs[-1].std()])
-
-
-def _backward(x, kernels, upstream, activation, derivative=True, after=False) -> np.ndarray:
-    """Std of dL/dz per layer (dL/dh with ``after``; without f'(z) unless ``derivative``)."""
-    zs, _ = _forward(x, kernels, activation)
-    df = _NP_ACTIVATIONS[activation][1]
-    g, stds = np.asarray(upstream, dtype=np.float64), []
-    for z, kernel in zip(zs[::-1], list(kernels)[::-1], strict=True):
-        delta = g * df(z) if derivative else g
-        stds.append((g if after else delta).std())
-        g = delta @ np.asarray(kernel, dtype=np.float64).T
-    return np.array(stds[::-1])
-
-
 def _network(
     rng: np.random.Generator, widths: list[int], gain: float, batch: int, dtype=np.float64
 ) -> tuple[np.ndarray, Kernels]:
@@ -1025,54 +654,63 @@ def _stack_hidden(with_upstream: bool) -> Callable[[np.random.Generator], list[C
 
 _STACK_RTOL = 1e-4  # Keras runs up to 12 float32 layers: rounding compounds to ~1e-6
 
-register(
-    Exercise(
-        name="layer_output_stds",
-        reference=keras_layer_output_stds,
-        reference_name="the std of each keras.layers.Dense output",
-        params=("x", "kernels"),
-        visible=lambda: _stack_visible(False),
-        hidden=_stack_hidden(False),
-        rtol=_STACK_RTOL,
-        atol=0.0,
-        mistakes=(
-            Mistake(
-                "these are the stds of the pre-activations z = h·W; report each layer's output "
-                "after its activation, f(z).",
-                produces=_pre_activation_stds,
-            ),
-            Mistake(
-                "the last layer skipped its activation: every Dense layer here applies it.",
-                produces=_last_layer_linear_stds,
-            ),
+LAYER_OUTPUT_STDS = Exercise(
+    name="layer_output_stds",
+    reference=keras_layer_output_stds,
+    reference_name="the std of each keras.layers.Dense output",
+    params=("x", "kernels"),
+    visible=lambda: _stack_visible(False),
+    hidden=_stack_hidden(False),
+    rtol=_STACK_RTOL,
+    atol=0.0,
+    mistakes=(
+        Mistake(
+            "these are the stds of the pre-activations z = h·W; report each layer's output "
+            "after its activation, f(z).",
+            produces=propagation.pre_activation_stds,
         ),
-    )
+        Mistake(
+            "the last layer skipped its activation: every Dense layer here applies it.",
+            produces=propagation.last_layer_linear_stds,
+        ),
+    ),
 )
-register(
-    Exercise(
-        name="gradient_stds",
-        reference=keras_gradient_stds,
-        reference_name="the std of dL/dz per layer from tf.GradientTape on Keras layers",
-        params=("x", "kernels", "upstream"),
-        visible=lambda: _stack_visible(True),
-        hidden=_stack_hidden(True),
-        rtol=_STACK_RTOL,
-        atol=0.0,
-        mistakes=(
-            Mistake(
-                "the activation's derivative is missing: the gradient arriving at a layer's "
-                "output must be multiplied by f'(z) to reach z (δ = g ⊙ f'(z)).",
-                produces=lambda x, kernels, upstream, activation="relu": _backward(
-                    x, kernels, upstream, activation, derivative=False
-                ),
-            ),
-            Mistake(
-                "these are the stds of dL/dh, the gradients at each layer's output; the "
-                "exercise asks for dL/dz, one step further back through f'(z).",
-                produces=lambda x, kernels, upstream, activation="relu": _backward(
-                    x, kernels, upstream, activation, after=True
-                ),
+GRADIENT_STDS = Exercise(
+    name="gradient_stds",
+    reference=keras_gradient_stds,
+    reference_name="the std of dL/dz per layer from tf.GradientTape on Keras layers",
+    params=("x", "kernels", "upstream"),
+    visible=lambda: _stack_visible(True),
+    hidden=_stack_hidden(True),
+    rtol=_STACK_RTOL,
+    atol=0.0,
+    mistakes=(
+        Mistake(
+            "the activation's derivative is missing: the gradient arriving at a layer's "
+            "output must be multiplied by f'(z) to reach z (δ = g ⊙ f'(z)).",
+            produces=lambda x, kernels, upstream, activation="relu": propagation.gradient_stds(
+                x, kernels, upstream, activation, derivative=False
             ),
         ),
-    )
+        Mistake(
+            "these are the stds of dL/dh, the gradients at each layer's output; the "
+            "exercise asks for dL/dz, one step further back through f'(z).",
+            produces=lambda x, kernels, upstream, activation="relu": propagation.gradient_stds(
+                x, kernels, upstream, activation, after=True
+            ),
+        ),
+    ),
+)
+
+
+EXERCISES = (
+    COMPUTE_FANS,
+    RANDOM_NORMAL,
+    RANDOM_UNIFORM,
+    TRUNCATED_NORMAL,
+    VARIANCE_SCALING,
+    STANDARD_UNIFORM,
+    *(_preset_exercise(name) for name in PRESETS),
+    LAYER_OUTPUT_STDS,
+    GRADIENT_STDS,
 )

@@ -3,6 +3,9 @@
 Every loss exercise is graded against the Keras loss class with its default
 reduction ("sum_over_batch_size"), called at grading time on float32 copies of
 the inputs; the two logits exercises against the tf.nn functions of that name.
+A catalogue: the NumPy losses with the usual slips, and the wrong reductions every
+loss class can suffer from, live in :mod:`autograder.mistakes.losses` (Huber in
+:mod:`autograder.mistakes.huber`, shared with 05_training_with_losses).
 """
 
 from __future__ import annotations
@@ -14,24 +17,31 @@ import numpy as np
 
 from autograder.compare import non_finite_where_finite
 from autograder.inputs import EXTREMES
+from autograder.mistakes.activations import as_float64
+from autograder.mistakes.huber import numpy_huber
+from autograder.mistakes.losses import (
+    EPSILON,
+    TOP,
+    binary_crossentropy,
+    binary_formula_for_classes,
+    categorical_crossentropy,
+    hinge_labels,
+    kl_divergence,
+    log_softmax,
+    reduction_mistakes,
+    sparse_categorical_crossentropy,
+    stable_sigmoid_crossentropy,
+    wrong_loss,
+)
 from autograder.references import as_float32, keras, tf, to_numpy
-from autograder.registry import Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake
 
-EPSILON = 1e-7  # keras.config.epsilon()
-_TOP = float(np.float32(1 - EPSILON))  # Keras clips in float32: 1 - 1e-7 rounds to 1 - 2**-23
 _PARAMS = ("y_true", "y_pred")
-
-
-def _f(x: Any) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64)
 
 
 def _exact32(x: np.ndarray) -> np.ndarray:
     """Random float64 data that float32 represents exactly, so input rounding never matters."""
     return np.asarray(x, dtype=np.float32).astype(np.float64)
-
-
-# ----------------------------------------------------------------------------- comparison
 
 
 # ----------------------------------------------------------------------------- references
@@ -48,12 +58,6 @@ def _keras_loss(cls: type) -> Callable[..., np.ndarray]:
     return reference
 
 
-def _keras_values(cls: type, y_true: Any, y_pred: Any, **options: Any) -> np.ndarray:
-    """Keras's per-sample losses (no reduction), for building wrong reductions."""
-    loss = cls(reduction=None, **options)
-    return _f(to_numpy(loss(as_float32(y_true), as_float32(y_pred))))
-
-
 def _sigmoid_xent_reference(labels: Any, logits: Any) -> np.ndarray:
     return to_numpy(
         tf.nn.sigmoid_cross_entropy_with_logits(
@@ -67,84 +71,6 @@ def _softmax_xent_reference(labels: Any, logits: Any, axis: int = -1) -> np.ndar
         tf.nn.softmax_cross_entropy_with_logits(
             labels=as_float32(labels), logits=as_float32(logits), axis=axis
         )
-    )
-
-
-# ----------------------------------------------------------------------------- mistakes
-
-
-def _weighted_mean(values: Any, sample_weight: Any) -> float:
-    """Keras's default reduction: sum of weighted per-sample losses / their number."""
-    values = _f(values)
-    if sample_weight is not None:
-        values = values * _f(sample_weight)
-    return float(values.sum() / values.size)
-
-
-def _loss(
-    per_sample: Callable[..., np.ndarray],
-    applies: Callable[[dict[str, Any]], bool] | None = None,
-) -> Callable[..., float]:
-    """A (wrong) loss: ``per_sample(y_true, y_pred, **options)`` reduced the Keras way.
-
-    ``applies(options)`` limits the mistake to cases whose options make it visible.
-    """
-
-    def produce(y_true: Any, y_pred: Any, sample_weight: Any = None, **options: Any) -> float:
-        if applies is not None and not applies(options):
-            raise ValueError("this mistake does not apply to these options")
-        return _weighted_mean(per_sample(_f(y_true), _f(y_pred), **options), sample_weight)
-
-    return produce
-
-
-def _reduced(cls: type, reduce: Callable[[np.ndarray, np.ndarray], float], weighted: bool):
-    """Keras's per-sample losses, reduced by ``reduce(values, weights)``.
-
-    With ``weighted`` the mistake only applies to cases with non-scalar weights.
-    """
-
-    def produce(y_true: Any, y_pred: Any, sample_weight: Any = None, **options: Any) -> float:
-        if weighted and (sample_weight is None or np.ndim(sample_weight) == 0):
-            raise ValueError("not applicable")
-        values = _keras_values(cls, y_true, y_pred, **options)
-        weights = _f(1.0 if sample_weight is None else sample_weight)
-        return reduce(values, np.broadcast_to(weights, values.shape))
-
-    return produce
-
-
-def _reduction_mistakes(cls: type) -> tuple[Mistake, ...]:
-    """Wrong reductions and weightings that every Keras loss class can suffer from."""
-    return (
-        Mistake(
-            "zero weights were dropped from the divisor. Keras's default reduction divides "
-            "the weighted sum by the NUMBER of per-sample losses, zero-weight samples "
-            "included: Σ wᵢℓᵢ / N, not Σ wᵢℓᵢ / (number of non-zero weights).",
-            produces=_reduced(
-                cls, lambda v, w: float((v * w).sum() / np.count_nonzero(w)), weighted=True
-            ),
-        ),
-        Mistake(
-            "you divided by the sum of the weights (that is reduction='mean_with_sample_weight'). "
-            "The default reduction divides by the number of per-sample losses: Σ wᵢℓᵢ / N.",
-            produces=_reduced(cls, lambda v, w: float((v * w).sum() / w.sum()), weighted=True),
-        ),
-        Mistake(
-            "sample_weight was ignored: multiply each per-sample loss by its weight before "
-            "summing.",
-            produces=_reduced(cls, lambda v, w: float(v.mean()), weighted=True),
-        ),
-        Mistake(
-            "you summed the per-sample losses; the default reduction 'sum_over_batch_size' "
-            "divides that sum by the number of per-sample losses (a mean, not a sum).",
-            produces=_reduced(cls, lambda v, w: float((v * w).sum()), weighted=False),
-        ),
-        Mistake(
-            "your result is float16: convert the inputs with np.asarray(x, dtype=np.float64) "
-            "before computing (float16 keeps only about 3 significant digits).",
-            when=lambda case, got, expected: getattr(got, "dtype", None) == np.float16,
-        ),
     )
 
 
@@ -178,102 +104,6 @@ _LOGITS_CAPPED = (
 )
 
 
-# ----------------------------------------------------------------------------- NumPy pieces
-
-
-def _stable_sigmoid_xent(z: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
-
-
-def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _bce(
-    z: np.ndarray,
-    p: np.ndarray,
-    from_logits: bool = False,
-    label_smoothing: float = 0.0,
-    log: Callable[[np.ndarray], np.ndarray] = np.log,
-    top: float = _TOP,
-    smooth_to: float = 0.5,
-    logits_as_probabilities: bool = False,
-    logits_through_sigmoid: bool = False,
-) -> np.ndarray:
-    """Per-sample binary cross-entropy, with switches that reproduce known mistakes."""
-    z = z * (1 - label_smoothing) + smooth_to * label_smoothing
-    if from_logits and not logits_as_probabilities:
-        if not logits_through_sigmoid:
-            return _stable_sigmoid_xent(z, p).mean(axis=-1)
-        p = 0.5 * (1 + np.tanh(0.5 * p))
-    p = np.clip(p, EPSILON, top)
-    return -(z * log(p) + (1 - z) * log(1 - p)).mean(axis=-1)
-
-
-def _cce(
-    z: np.ndarray,
-    p: np.ndarray,
-    from_logits: bool = False,
-    label_smoothing: float = 0.0,
-    log: Callable[[np.ndarray], np.ndarray] = np.log,
-    axis: int = -1,
-    renormalise: bool = True,
-    classes: int | None = None,
-    logits_as_probabilities: bool = False,
-) -> np.ndarray:
-    """Per-sample categorical cross-entropy, with switches that reproduce known mistakes."""
-    k = z.shape[-1] if classes is None else classes
-    z = z * (1 - label_smoothing) + label_smoothing / k
-    if from_logits and not logits_as_probabilities:
-        return -(z * _log_softmax(p)).sum(axis=axis)
-    if renormalise:
-        p = p / p.sum(axis=-1, keepdims=True)
-    return -(z * log(np.clip(p, EPSILON, _TOP))).sum(axis=axis)
-
-
-def _binary_formula_for_classes(z: np.ndarray, p: np.ndarray, **options: Any) -> np.ndarray:
-    if options.get("from_logits"):
-        raise ValueError("not applicable")
-    z = (
-        z * (1 - options.get("label_smoothing", 0.0))
-        + options.get("label_smoothing", 0.0) / (z.shape[-1])
-    )
-    p = np.clip(p / p.sum(axis=-1, keepdims=True), EPSILON, _TOP)
-    return -(z * np.log(p) + (1 - z) * np.log(1 - p)).mean(axis=-1)
-
-
-def _scce(
-    labels: np.ndarray,
-    p: np.ndarray,
-    from_logits: bool = False,
-    log: Callable[[np.ndarray], np.ndarray] = np.log,
-    renormalise: bool = True,
-    logits_as_probabilities: bool = False,
-) -> np.ndarray:
-    """Per-sample sparse categorical cross-entropy, with mistake switches."""
-    if labels.ndim == p.ndim:
-        labels = labels[..., 0]
-    if from_logits and not logits_as_probabilities:
-        log_p = _log_softmax(p)
-    else:
-        clipped = np.clip(p, EPSILON, _TOP)
-        log_p = log(clipped)
-        if renormalise:
-            log_p = log_p - log(clipped.sum(axis=-1, keepdims=True))
-    picked = np.take_along_axis(log_p, labels.astype(np.int64)[..., None], axis=-1)
-    return -picked[..., 0]
-
-
-def _hinge_labels(z: np.ndarray) -> np.ndarray:
-    return 2 * z - 1 if np.all((z == 0) | (z == 1)) else z
-
-
-def _kld(z: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
-    z, p = np.clip(z, EPSILON, 1), np.clip(p, EPSILON, 1)
-    return (z * np.log(z / p)).sum(axis=axis)
-
-
 # ----------------------------------------------------------------------------- inputs
 
 
@@ -283,6 +113,27 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...], zeros: int = 1) -
     flat = weights.reshape(-1)
     flat[rng.choice(flat.size, size=min(zeros, flat.size), replace=False)] = 0.0
     return weights
+
+
+def _weight_shapes(
+    rng: np.random.Generator, draw: Callable[[tuple[int, ...]], tuple[Any, Any]], classes: int
+) -> list[Case]:
+    """Weights of shape (N, 1) and (N, T, 1): Keras drops the trailing axis of length 1.
+
+    ``draw(batch_shape)`` gives ``(y_true, y_pred)`` whose per-sample losses have that shape.
+    """
+    return [
+        Case(
+            draw((4,)),
+            {"sample_weight": _weights(rng, (4, 1))},
+            why=f"weights of shape (4, 1) for 4 samples of {classes}",
+        ),
+        Case(
+            draw((2, 3)),
+            {"sample_weight": _weights(rng, (2, 3, 1), zeros=2)},
+            why="per-timestep weights of shape (2, 3, 1) for (2, 3) per-sample losses",
+        ),
+    ]
 
 
 def _regression_hidden(
@@ -326,7 +177,11 @@ def _regression_hidden(
         Case((d((3, 2)), d((3, 2))), {"sample_weight": np.zeros(3)}, why="all weights zero"),
         Case(extreme, why="extreme values"),
     ]
-    return cases
+    return cases + _weight_shapes(rng, lambda batch: (d((*batch, 3)), d((*batch, 3))), 3)
+
+
+_COLUMN = [[0.5], [0.0], [2.0]]
+_COLUMN_WHY = "weights of shape (3, 1): one per sample, not a 3 x 3 matrix"
 
 
 def _regression_visible(y_true: Any, y_pred: Any, expected_note: str) -> list[Case]:
@@ -341,26 +196,26 @@ def _regression_visible(y_true: Any, y_pred: Any, expected_note: str) -> list[Ca
             {"sample_weight": [0.5, 0.0, 2.0]},
             why="per-sample weights: the zero-weight sample still counts in the divisor",
         ),
+        Case((y3, p3), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
     ]
 
 
-def _register_loss(
+def _loss_exercise(
     name: str,
     cls: type,
     visible: Callable[[], Sequence[Case]],
     hidden: Callable[[np.random.Generator], Sequence[Case]],
     mistakes: tuple[Mistake, ...] = (),
-) -> None:
-    register(
-        Exercise(
-            name=name,
-            reference=_keras_loss(cls),
-            reference_name=f"keras.losses.{cls.__name__}",
-            params=_PARAMS,
-            visible=visible,
-            hidden=hidden,
-            mistakes=mistakes + _reduction_mistakes(cls),
-        )
+) -> Exercise:
+    """An exercise on the Keras loss class ``cls``, with the wrong reductions every loss has."""
+    return Exercise(
+        name=name,
+        reference=_keras_loss(cls),
+        reference_name=f"keras.losses.{cls.__name__}",
+        params=_PARAMS,
+        visible=visible,
+        hidden=hidden,
+        mistakes=mistakes + reduction_mistakes(cls),
     )
 
 
@@ -376,7 +231,7 @@ def _normal(rng: np.random.Generator, scale: float = 2.0):
     return lambda shape: rng.normal(0.0, scale, size=shape)
 
 
-_register_loss(
+MEAN_SQUARED_ERROR = _loss_exercise(
     "mean_squared_error",
     keras.losses.MeanSquaredError,
     lambda: _regression_visible([[0.0], [1.0]], [[1.0], [1.0]], "Keras: 0.5"),
@@ -385,22 +240,22 @@ _register_loss(
         Mistake(
             "you summed the squared errors over the last axis; Keras takes their MEAN over the "
             "last axis (one loss per sample), then averages the samples.",
-            produces=_loss(lambda t, p: ((p - t) ** 2).sum(axis=-1)),
+            produces=wrong_loss(lambda t, p: ((p - t) ** 2).sum(axis=-1)),
         ),
         Mistake(
             "that is the root mean squared error; the mean squared error has no square root.",
             produces=lambda t, p, sample_weight=None: float(
-                np.sqrt(_loss(lambda t, p: ((p - t) ** 2).mean(axis=-1))(t, p, sample_weight))
+                np.sqrt(wrong_loss(lambda t, p: ((p - t) ** 2).mean(axis=-1))(t, p, sample_weight))
             ),
         ),
         Mistake(
             "you averaged the plain errors: square them first, (ŷ - y)².",
-            produces=_loss(lambda t, p: (p - t).mean(axis=-1)),
+            produces=wrong_loss(lambda t, p: (p - t).mean(axis=-1)),
         ),
     ),
 )
 
-_register_loss(
+MEAN_ABSOLUTE_ERROR = _loss_exercise(
     "mean_absolute_error",
     keras.losses.MeanAbsoluteError,
     lambda: _regression_visible([[0.0], [1.0]], [[1.0], [0.0]], "Keras: 1.0"),
@@ -408,11 +263,11 @@ _register_loss(
     mistakes=(
         Mistake(
             "positive and negative errors cancel out: take |ŷ - y| before the mean.",
-            produces=_loss(lambda t, p: (p - t).mean(axis=-1)),
+            produces=wrong_loss(lambda t, p: (p - t).mean(axis=-1)),
         ),
         Mistake(
             "you summed the absolute errors over the last axis; Keras takes their mean.",
-            produces=_loss(lambda t, p: np.abs(p - t).sum(axis=-1)),
+            produces=wrong_loss(lambda t, p: np.abs(p - t).sum(axis=-1)),
         ),
     ),
 )
@@ -433,10 +288,15 @@ def _msle_visible() -> list[Case]:
             {"sample_weight": [1.5, 0.0, 0.5]},
             why="a negative prediction (Keras clamps it at 1e-7), weights [1.5, 0, 0.5]",
         ),
+        Case(
+            ([[1.0, 0.0], [2.0, 5.0], [0.5, 3.0]], [[1.5, 0.5], [1.0, 4.0], [0.0, 3.5]]),
+            {"sample_weight": _COLUMN},
+            why=_COLUMN_WHY,
+        ),
     ]
 
 
-_register_loss(
+MEAN_SQUARED_LOGARITHMIC_ERROR = _loss_exercise(
     "mean_squared_logarithmic_error",
     keras.losses.MeanSquaredLogarithmicError,
     _msle_visible,
@@ -452,28 +312,16 @@ _register_loss(
         Mistake(
             "Keras clamps both arguments at ε = 1e-7 before the log, ln(max(x, ε) + 1): a "
             "negative value counts as (almost) zero instead of giving ln(1 + x) < 0 or NaN.",
-            produces=_loss(lambda t, p: _msle(t, p, clamp=False)),
+            produces=wrong_loss(lambda t, p: _msle(t, p, clamp=False)),
         ),
         Mistake(
             "MSLE compares ln(1 + x), not ln(x): the +1 keeps zero targets finite "
             "(np.log1p(x) computes ln(1 + x) accurately).",
-            produces=_loss(lambda t, p: _msle(t, p, plus_one=False)),
+            produces=wrong_loss(lambda t, p: _msle(t, p, plus_one=False)),
         ),
         _non_finite("a log of zero or of a negative number: clamp at ε and use ln(1 + x)."),
     ),
 )
-
-
-def _huber(
-    t: np.ndarray, p: np.ndarray, delta: float = 1.0, swap: bool = False, half: float = 0.5
-) -> np.ndarray:
-    e = p - t
-    quadratic = half * e**2
-    linear = delta * np.abs(e) - half * delta**2
-    small = np.abs(e) <= delta
-    if swap:
-        quadratic, linear = linear, quadratic
-    return np.where(small, quadratic, linear).mean(axis=-1)
 
 
 def _huber_visible() -> list[Case]:
@@ -487,10 +335,11 @@ def _huber_visible() -> list[Case]:
             {"delta": 0.4, "sample_weight": [0.5, 0.0, 2.0]},
             why="delta = 0.4 and weights [0.5, 0, 2]",
         ),
+        Case((y3, p3), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
     ]
 
 
-_register_loss(
+HUBER = _loss_exercise(
     "huber",
     keras.losses.Huber,
     _huber_visible,
@@ -501,20 +350,20 @@ _register_loss(
         Mistake(
             "the two branches are swapped: ½e² is for small errors |e| ≤ δ, and "
             "δ·|e| - ½δ² for large ones.",
-            produces=_loss(lambda t, p, delta=1.0: _huber(t, p, delta, swap=True)),
+            produces=wrong_loss(lambda t, p, delta=1.0: numpy_huber(t, p, delta, swap=True)),
         ),
         Mistake(
             "use the delta argument: you switched at |e| = 1 whatever delta was passed.",
-            produces=_loss(lambda t, p, delta=1.0: _huber(t, p, 1.0)),
+            produces=wrong_loss(lambda t, p, delta=1.0: numpy_huber(t, p, 1.0)),
         ),
         Mistake(
             "a factor ½ is missing: ½e² for |e| ≤ δ and δ·|e| - ½δ² beyond.",
-            produces=_loss(lambda t, p, delta=1.0: _huber(t, p, delta, half=1.0)),
+            produces=wrong_loss(lambda t, p, delta=1.0: numpy_huber(t, p, delta, half=1.0)),
         ),
     ),
 )
 
-_register_loss(
+LOG_COSH = _loss_exercise(
     "log_cosh",
     keras.losses.LogCosh,
     lambda: _regression_visible([[0.0], [1.0]], [[1.0], [1.0]], "one error of 1"),
@@ -526,13 +375,16 @@ _register_loss(
         ),
         Mistake(
             "that is ln(cosh x) summed over the last axis; Keras takes the mean.",
-            produces=_loss(lambda t, p: np.log(np.cosh(p - t)).sum(axis=-1)),
+            produces=wrong_loss(lambda t, p: np.log(np.cosh(p - t)).sum(axis=-1)),
         ),
     ),
 )
 
 
 # ----------------------------------------------------------------------------- binary
+
+
+_MISMATCH_WHY = "y_true (3, 1) against y_pred (3, 3): Keras raises ValueError"
 
 
 def _bce_visible() -> list[Case]:
@@ -556,6 +408,8 @@ def _bce_visible() -> list[Case]:
             why="from_logits=True",
         ),
         Case((labels, probs), {"label_smoothing": 0.2}, why="label_smoothing=0.2"),
+        Case((labels, probs), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
+        Case(([[0], [1], [1]], probs), why=_MISMATCH_WHY),
     ]
 
 
@@ -607,16 +461,25 @@ def _bce_hidden(rng: np.random.Generator) -> list[Case]:
             (labels((3, 3)).astype(np.int64), probs((3, 3)).astype(np.float16)),
             why="integer labels, float16 probabilities",
         ),
+        Case(
+            (labels((4, 1)), logits((4, 2))),
+            {"from_logits": True},
+            why="y_true (4, 1) against logits (4, 2): Keras raises ValueError",
+        ),
+        *_weight_shapes(rng, lambda batch: (labels((*batch, 2)), probs((*batch, 2))), 2),
     ]
 
 
-_register_loss(
+BINARY_CROSSENTROPY = _loss_exercise(
     "binary_crossentropy",
     keras.losses.BinaryCrossentropy,
     _bce_visible,
     _bce_hidden,
     mistakes=(
-        Mistake(_LOG2, produces=_loss(lambda t, p, **o: _bce(t, p, **o, log=np.log2))),
+        Mistake(
+            _LOG2,
+            produces=wrong_loss(lambda t, p, **o: binary_crossentropy(t, p, **o, log=np.log2)),
+        ),
         _non_finite(
             "log(0) = -inf: clip y_pred to [1e-7, 1 - 1e-7] before taking logs, as Keras does.",
             when=lambda case: not _logits(case),
@@ -630,30 +493,31 @@ _register_loss(
             "Keras clips in float32, where 1 - 1e-7 rounds to 0.99999988 (= 1 - 2⁻²³): clip "
             "at np.float32(1 - 1e-7), so a wrong certain prediction costs -ln(2⁻²³) ≈ 15.94, "
             "not -ln(1e-7) ≈ 16.12.",
-            produces=_loss(lambda t, p, **o: _bce(t, p, **o, top=1 - EPSILON)),
+            produces=wrong_loss(lambda t, p, **o: binary_crossentropy(t, p, **o, top=1 - EPSILON)),
         ),
         Mistake(
             "label smoothing pulls the labels towards ½: y·(1 - s) + s/2 for binary cross-entropy.",
-            produces=_loss(lambda t, p, **o: _bce(t, p, **o, smooth_to=1.0)),
+            produces=wrong_loss(lambda t, p, **o: binary_crossentropy(t, p, **o, smooth_to=1.0)),
         ),
         Mistake(
             "label_smoothing was ignored: use y·(1 - s) + s/2 as the labels.",
-            produces=_loss(
-                lambda t, p, label_smoothing=0.0, **o: _bce(t, p, **o),
+            produces=wrong_loss(
+                lambda t, p, label_smoothing=0.0, **o: binary_crossentropy(t, p, **o),
                 applies=lambda o: bool(o.get("label_smoothing")),
             ),
         ),
         Mistake(
             _LOGITS_IGNORED,
-            produces=_loss(
-                lambda t, p, **o: _bce(t, p, **o, logits_as_probabilities=True),
+            produces=wrong_loss(
+                lambda t, p, **o: binary_crossentropy(t, p, **o, logits_as_probabilities=True),
                 applies=_from_logits,
             ),
         ),
         Mistake(
             _LOGITS_CAPPED,
-            produces=_loss(
-                lambda t, p, **o: _bce(t, p, **o, logits_through_sigmoid=True), applies=_from_logits
+            produces=wrong_loss(
+                lambda t, p, **o: binary_crossentropy(t, p, **o, logits_through_sigmoid=True),
+                applies=_from_logits,
             ),
         ),
     ),
@@ -707,6 +571,18 @@ def _cce_visible() -> list[Case]:
             why="from_logits=True",
         ),
         Case((_SEED_LABELS, _SEED_PROBS), {"label_smoothing": 0.1}, why="label_smoothing=0.1"),
+        Case(
+            (
+                [[0, 1, 0], [0, 0, 1], [1, 0, 0]],
+                [[0.1, 0.8, 0.1], [0.5, 0.3, 0.2], [0.7, 0.2, 0.1]],
+            ),
+            {"sample_weight": _COLUMN},
+            why=_COLUMN_WHY,
+        ),
+        Case(
+            ([[1], [2], [0]], [[0.1, 0.8, 0.1], [0.5, 0.3, 0.2], [0.7, 0.2, 0.1]]),
+            why=_MISMATCH_WHY,
+        ),
     ]
 
 
@@ -743,10 +619,18 @@ def _cce_hidden(rng: np.random.Generator) -> list[Case]:
             why="Python lists",
         ),
         Case(([0.0, 0.0, 1.0, 0.0], _softmax_rows(rng, (4,))), why="1-D: a single example"),
+        Case(
+            (rng.integers(0, 4, size=(3, 1)), _exact32(rng.normal(0, 2, (3, 4)))),
+            {"from_logits": True},
+            why="class indices (3, 1) against logits (3, 4): Keras raises ValueError",
+        ),
+        *_weight_shapes(
+            rng, lambda batch: (_one_hot(rng, (*batch, 4)), _softmax_rows(rng, (*batch, 4))), 4
+        ),
     ]
 
 
-_register_loss(
+CATEGORICAL_CROSSENTROPY = _loss_exercise(
     "categorical_crossentropy",
     keras.losses.CategoricalCrossentropy,
     _cce_visible,
@@ -756,27 +640,32 @@ _register_loss(
             "that is the binary cross-entropy formula averaged over the classes. Categorical "
             "cross-entropy is -Σₖ yₖ ln pₖ, SUMMED over the classes, with no (1 - y) ln(1 - p) "
             "term: the softmax already makes the wrong classes share the probability.",
-            produces=_loss(_binary_formula_for_classes, applies=lambda o: not _from_logits(o)),
+            produces=wrong_loss(binary_formula_for_classes, applies=lambda o: not _from_logits(o)),
         ),
         Mistake(
             "you summed over the batch axis (axis 0): sum -y·ln p over the class axis (-1), "
             "one loss per example, then average the examples.",
-            produces=_loss(lambda t, p, **o: _cce(t, p, **o, axis=0)),
+            produces=wrong_loss(lambda t, p, **o: categorical_crossentropy(t, p, **o, axis=0)),
         ),
         Mistake(
             "you averaged -y·ln p over the classes, which divides by the number of classes: "
             "sum over the class axis.",
-            produces=_loss(lambda t, p, **o: _cce(t, p, **o) / t.shape[-1]),
+            produces=wrong_loss(
+                lambda t, p, **o: categorical_crossentropy(t, p, **o) / t.shape[-1]
+            ),
         ),
         Mistake(
             "Keras first rescales each row of y_pred to sum to 1 (p / Σp), then clips to "
             "[1e-7, 1 - 1e-7].",
-            produces=_loss(
-                lambda t, p, **o: _cce(t, p, **o, renormalise=False),
+            produces=wrong_loss(
+                lambda t, p, **o: categorical_crossentropy(t, p, **o, renormalise=False),
                 applies=lambda o: not _from_logits(o),
             ),
         ),
-        Mistake(_LOG2, produces=_loss(lambda t, p, **o: _cce(t, p, **o, log=np.log2))),
+        Mistake(
+            _LOG2,
+            produces=wrong_loss(lambda t, p, **o: categorical_crossentropy(t, p, **o, log=np.log2)),
+        ),
         _non_finite(
             "log(0) = -inf (and 0·(-inf) = NaN): rescale the rows to sum 1, then clip to "
             "[1e-7, 1 - 1e-7] before the log, as Keras does.",
@@ -791,12 +680,12 @@ _register_loss(
         Mistake(
             "label smoothing spreads s over all K classes: y·(1 - s) + s/K (you used s/2, the "
             "binary rule).",
-            produces=_loss(lambda t, p, **o: _cce(t, p, **o, classes=2)),
+            produces=wrong_loss(lambda t, p, **o: categorical_crossentropy(t, p, **o, classes=2)),
         ),
         Mistake(
             _LOGITS_IGNORED,
-            produces=_loss(
-                lambda t, p, **o: _cce(t, p, **o, logits_as_probabilities=True),
+            produces=wrong_loss(
+                lambda t, p, **o: categorical_crossentropy(t, p, **o, logits_as_probabilities=True),
                 applies=_from_logits,
             ),
         ),
@@ -814,6 +703,11 @@ def _scce_visible() -> list[Case]:
             why="an unnormalised row, a zero probability, weights [1, 0.5, 0]",
         ),
         Case(([1, 2], [[2.0, 5.0, -1.0], [0.5, 0.5, 3.0]]), {"from_logits": True}, why="logits"),
+        Case(
+            ([0, 2, 1], [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.1, 0.6, 0.3]]),
+            {"sample_weight": _COLUMN},
+            why=_COLUMN_WHY,
+        ),
     ]
 
 
@@ -847,10 +741,13 @@ def _scce_hidden(rng: np.random.Generator) -> list[Case]:
             (rng.integers(0, 3, size=3).tolist(), _softmax_rows(rng, (3, 3)).round(3).tolist()),
             why="Python lists",
         ),
+        *_weight_shapes(
+            rng, lambda batch: (rng.integers(0, 4, size=batch), _softmax_rows(rng, (*batch, 4))), 4
+        ),
     ]
 
 
-_register_loss(
+SPARSE_CATEGORICAL_CROSSENTROPY = _loss_exercise(
     "sparse_categorical_crossentropy",
     keras.losses.SparseCategoricalCrossentropy,
     _scce_visible,
@@ -868,16 +765,23 @@ _register_loss(
         Mistake(
             "Keras normalises the clipped probabilities: loss = -ln pᵧ + ln Σⱼ pⱼ (it feeds "
             "ln p to a softmax cross-entropy), so rows that do not sum to 1 are rescaled.",
-            produces=_loss(
-                lambda t, p, **o: _scce(t, p, **o, renormalise=False),
+            produces=wrong_loss(
+                lambda t, p, **o: sparse_categorical_crossentropy(t, p, **o, renormalise=False),
                 applies=lambda o: not _from_logits(o),
             ),
         ),
-        Mistake(_LOG2, produces=_loss(lambda t, p, **o: _scce(t, p, **o, log=np.log2))),
+        Mistake(
+            _LOG2,
+            produces=wrong_loss(
+                lambda t, p, **o: sparse_categorical_crossentropy(t, p, **o, log=np.log2)
+            ),
+        ),
         Mistake(
             _LOGITS_IGNORED,
-            produces=_loss(
-                lambda t, p, **o: _scce(t, p, **o, logits_as_probabilities=True),
+            produces=wrong_loss(
+                lambda t, p, **o: sparse_categorical_crossentropy(
+                    t, p, **o, logits_as_probabilities=True
+                ),
                 applies=_from_logits,
             ),
         ),
@@ -898,6 +802,7 @@ def _hinge_visible() -> list[Case]:
             {"sample_weight": [2.0, 0.0, 1.0]},
             why="weights [2, 0, 1]",
         ),
+        Case(([[0, 1], [1, 0], [1, 1]], scores), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
     ]
 
 
@@ -931,13 +836,16 @@ def _hinge_hidden(rng: np.random.Generator) -> list[Case]:
             why="extreme scores",
         ),
         Case((rng.integers(0, 2, 6), scores((6,)).astype(np.float16)), why="1-D, float16"),
+        *_weight_shapes(
+            rng, lambda batch: (rng.integers(0, 2, (*batch, 3)), scores((*batch, 3))), 3
+        ),
     ]
 
 
 def _hinge(t: np.ndarray, p: np.ndarray, map_labels: bool | None = None, square: int = 0):
     """Per-sample (squared) hinge; ``map_labels`` None follows Keras's rule."""
     if map_labels is None:
-        t = _hinge_labels(t)
+        t = hinge_labels(t)
     elif map_labels:
         t = 2 * t - 1
     margin = np.maximum(1 - t * p, 0)
@@ -949,27 +857,27 @@ def _hinge_mistakes(square: int) -> tuple[Mistake, ...]:
         Mistake(
             "the labels are 0/1, but the hinge needs -1/+1: Keras maps them with 2y - 1 "
             "when every label is 0 or 1. With y = 0 the margin 1 - y·ŷ is always 1.",
-            produces=_loss(lambda t, p: _hinge(t, p, map_labels=False, square=square)),
+            produces=wrong_loss(lambda t, p: _hinge(t, p, map_labels=False, square=square)),
         ),
         Mistake(
             "Keras maps labels to 2y - 1 only when ALL of them are 0 or 1; labels already in "
             "{-1, +1} (or any other values) are used as they are.",
-            produces=_loss(lambda t, p: _hinge(t, p, map_labels=True, square=square)),
+            produces=wrong_loss(lambda t, p: _hinge(t, p, map_labels=True, square=square)),
         ),
         Mistake(
             "correct predictions beyond the margin must cost nothing: clip with "
             "max(1 - y·ŷ, 0) before averaging.",
-            produces=_loss(
-                lambda t, p: ((1 - _hinge_labels(t) * p) ** max(square, 1)).mean(axis=-1)
+            produces=wrong_loss(
+                lambda t, p: ((1 - hinge_labels(t) * p) ** max(square, 1)).mean(axis=-1)
             ),
         ),
     )
 
 
-_register_loss(
+HINGE = _loss_exercise(
     "hinge", keras.losses.Hinge, _hinge_visible, _hinge_hidden, mistakes=_hinge_mistakes(0)
 )
-_register_loss(
+SQUARED_HINGE = _loss_exercise(
     "squared_hinge",
     keras.losses.SquaredHinge,
     _hinge_visible,
@@ -978,7 +886,7 @@ _register_loss(
     + (
         Mistake(
             "you forgot the square: squared hinge is mean(max(1 - y·ŷ, 0)²).",
-            produces=_loss(lambda t, p: _hinge(t, p)),
+            produces=wrong_loss(lambda t, p: _hinge(t, p)),
         ),
     ),
 )
@@ -994,6 +902,11 @@ def _kld_visible() -> list[Case]:
             ([[0.0, 1.0, 0.0], [0.3, 0.3, 0.4]], [[0.2, 0.8, 0.0], [0.1, 0.6, 0.3]]),
             {"sample_weight": [2.0, 0.5]},
             why="zeros in both (Keras clips to [1e-7, 1]), weights [2, 0.5]",
+        ),
+        Case(
+            ([[0.2, 0.8], [0.5, 0.5], [0.9, 0.1]], [[0.4, 0.6], [0.9, 0.1], [0.5, 0.5]]),
+            {"sample_weight": _COLUMN},
+            why=_COLUMN_WHY,
         ),
     ]
 
@@ -1022,10 +935,13 @@ def _kld_hidden(rng: np.random.Generator) -> list[Case]:
             (_softmax_rows(rng, (2, 3)).round(3).tolist(), _softmax_rows(rng, (2, 3)).tolist()),
             why="Python lists",
         ),
+        *_weight_shapes(
+            rng, lambda batch: (_softmax_rows(rng, (*batch, 3)), _softmax_rows(rng, (*batch, 3))), 3
+        ),
     ]
 
 
-_register_loss(
+KL_DIVERGENCE = _loss_exercise(
     "kl_divergence",
     keras.losses.KLDivergence,
     _kld_visible,
@@ -1034,16 +950,16 @@ _register_loss(
         Mistake(
             "the arguments are swapped: KL(y_true ‖ y_pred) = Σ y_true · ln(y_true / y_pred); "
             "KL divergence is not symmetric.",
-            produces=_loss(lambda t, p: _kld(p, t)),
+            produces=wrong_loss(lambda t, p: kl_divergence(p, t)),
         ),
         Mistake(
             "you summed over the batch axis (axis 0): sum over the last axis, one divergence "
             "per example, then average the examples.",
-            produces=_loss(lambda t, p: _kld(t, p, axis=0)),
+            produces=wrong_loss(lambda t, p: kl_divergence(t, p, axis=0)),
         ),
         Mistake(
             "KL divergence SUMS over the last axis; you took the mean.",
-            produces=_loss(lambda t, p: _kld(t, p) / t.shape[-1]),
+            produces=wrong_loss(lambda t, p: kl_divergence(t, p) / t.shape[-1]),
         ),
         _non_finite(
             "0·ln(0) is NaN and ln(y/0) is inf: clip both arguments to [1e-7, 1] first, as "
@@ -1097,37 +1013,35 @@ def _sigmoid_xent_hidden(rng: np.random.Generator) -> list[Case]:
 
 
 def _naive_sigmoid_xent(z: Any, x: Any, clip: bool = False) -> np.ndarray:
-    z, x = _f(z), _f(x)
+    z, x = as_float64(z), as_float64(x)
     p = 0.5 * (1 + np.tanh(0.5 * x))
     if clip:
-        p = np.clip(p, EPSILON, _TOP)
+        p = np.clip(p, EPSILON, TOP)
     return -(z * np.log(p) + (1 - z) * np.log(1 - p))
 
 
-register(
-    Exercise(
-        name="sigmoid_cross_entropy_with_logits",
-        reference=_sigmoid_xent_reference,
-        reference_name="tf.nn.sigmoid_cross_entropy_with_logits",
-        params=("labels", "logits"),
-        visible=_sigmoid_xent_visible,
-        hidden=_sigmoid_xent_hidden,
-        mistakes=(
-            _non_finite(
-                "σ(x) rounds to exactly 0 or 1 for large |x| (and e^x overflows past 709), so "
-                "the log gives -inf. Use the stable form max(x, 0) - x·z + log1p(e^(-|x|))."
-            ),
-            Mistake(
-                "clipping the probabilities caps each term near -ln(1e-7) ≈ 16; the logits "
-                "form needs no clipping: max(x, 0) - x·z + log1p(e^(-|x|)).",
-                produces=lambda z, x: _naive_sigmoid_xent(z, x, clip=True),
-            ),
-            Mistake(
-                "the sign is wrong: cross-entropy is -[z ln σ(x) + (1 - z) ln(1 - σ(x))] ≥ 0.",
-                produces=lambda z, x: -_stable_sigmoid_xent(_f(z), _f(x)),
-            ),
+SIGMOID_CROSS_ENTROPY_WITH_LOGITS = Exercise(
+    name="sigmoid_cross_entropy_with_logits",
+    reference=_sigmoid_xent_reference,
+    reference_name="tf.nn.sigmoid_cross_entropy_with_logits",
+    params=("labels", "logits"),
+    visible=_sigmoid_xent_visible,
+    hidden=_sigmoid_xent_hidden,
+    mistakes=(
+        _non_finite(
+            "σ(x) rounds to exactly 0 or 1 for large |x| (and e^x overflows past 709), so "
+            "the log gives -inf. Use the stable form max(x, 0) - x·z + log1p(e^(-|x|))."
         ),
-    )
+        Mistake(
+            "clipping the probabilities caps each term near -ln(1e-7) ≈ 16; the logits "
+            "form needs no clipping: max(x, 0) - x·z + log1p(e^(-|x|)).",
+            produces=lambda z, x: _naive_sigmoid_xent(z, x, clip=True),
+        ),
+        Mistake(
+            "the sign is wrong: cross-entropy is -[z ln σ(x) + (1 - z) ln(1 - σ(x))] ≥ 0.",
+            produces=lambda z, x: -stable_sigmoid_crossentropy(as_float64(z), as_float64(x)),
+        ),
+    ),
 )
 
 
@@ -1174,34 +1088,48 @@ def _softmax_xent_hidden(rng: np.random.Generator) -> list[Case]:
 
 
 def _softmax_xent(z: Any, x: Any, axis: int = -1, fixed_axis: bool = False) -> np.ndarray:
-    z, x = _f(z), _f(x)
+    z, x = as_float64(z), as_float64(x)
     axis = -1 if fixed_axis else axis
-    return -(z * _log_softmax(x, axis)).sum(axis=axis)
+    return -(z * log_softmax(x, axis)).sum(axis=axis)
 
 
-register(
-    Exercise(
-        name="softmax_cross_entropy_with_logits",
-        reference=_softmax_xent_reference,
-        reference_name="tf.nn.softmax_cross_entropy_with_logits",
-        params=("labels", "logits"),
-        visible=_softmax_xent_visible,
-        hidden=_softmax_xent_hidden,
-        mistakes=(
-            _non_finite(
-                "exponentials of large logits overflow, and the log of a softmax that "
-                "underflowed to 0 is -inf (0·(-inf) = NaN). Use the log-sum-exp form: "
-                "ln softmax(x)ₖ = xₖ - m - ln Σⱼ e^(xⱼ - m), with m = max(x) along the axis."
-            ),
-            Mistake(
-                "use the axis argument: the softmax and the sum both run along `axis`.",
-                produces=lambda z, x, axis=-1: _softmax_xent(z, x, axis, fixed_axis=True),
-            ),
-            Mistake(
-                "you averaged over the classes; the cross-entropy SUMS -zₖ ln softmax(x)ₖ over "
-                "them.",
-                produces=lambda z, x, axis=-1: _softmax_xent(z, x, axis) / np.shape(z)[axis],
-            ),
+SOFTMAX_CROSS_ENTROPY_WITH_LOGITS = Exercise(
+    name="softmax_cross_entropy_with_logits",
+    reference=_softmax_xent_reference,
+    reference_name="tf.nn.softmax_cross_entropy_with_logits",
+    params=("labels", "logits"),
+    visible=_softmax_xent_visible,
+    hidden=_softmax_xent_hidden,
+    mistakes=(
+        _non_finite(
+            "exponentials of large logits overflow, and the log of a softmax that "
+            "underflowed to 0 is -inf (0·(-inf) = NaN). Use the log-sum-exp form: "
+            "ln softmax(x)ₖ = xₖ - m - ln Σⱼ e^(xⱼ - m), with m = max(x) along the axis."
         ),
-    )
+        Mistake(
+            "use the axis argument: the softmax and the sum both run along `axis`.",
+            produces=lambda z, x, axis=-1: _softmax_xent(z, x, axis, fixed_axis=True),
+        ),
+        Mistake(
+            "you averaged over the classes; the cross-entropy SUMS -zₖ ln softmax(x)ₖ over them.",
+            produces=lambda z, x, axis=-1: _softmax_xent(z, x, axis) / np.shape(z)[axis],
+        ),
+    ),
+)
+
+
+EXERCISES = (
+    MEAN_SQUARED_ERROR,
+    MEAN_ABSOLUTE_ERROR,
+    MEAN_SQUARED_LOGARITHMIC_ERROR,
+    HUBER,
+    LOG_COSH,
+    BINARY_CROSSENTROPY,
+    CATEGORICAL_CROSSENTROPY,
+    SPARSE_CATEGORICAL_CROSSENTROPY,
+    HINGE,
+    SQUARED_HINGE,
+    KL_DIVERGENCE,
+    SIGMOID_CROSS_ENTROPY_WITH_LOGITS,
+    SOFTMAX_CROSS_ENTROPY_WITH_LOGITS,
 )

@@ -1,9 +1,9 @@
 """Chapter 01_model_building: three ways to build a model, parameter counts, Dense by hand.
 
-The builder exercises are judged on structure (layer classes, names, units, activations,
-initializers, wiring, parameter counts) and then on behaviour: the learner's weights are
-copied into the specified network and both must give the same output. The counting and
-forward-pass exercises are NumPy reimplementations compared with what Keras computes.
+A catalogue. The builder exercises are judged by :mod:`autograder.judges.models` (structure,
+then behaviour with the learner's weights copied into the specified network). The counting
+and forward-pass exercises are NumPy reimplementations compared with what Keras computes;
+their wrong versions use the NumPy activations of :mod:`autograder.mistakes.activations`.
 """
 
 from __future__ import annotations
@@ -13,24 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from autograder.compare import array_difference
+from autograder.judges.models import (
+    N_INPUTS,
+    NETWORK,
+    activation_name,
+    dense_layers,
+    judge_functional,
+    judge_sequential,
+    judge_subclassed,
+    never_crash,
+)
+from autograder.mistakes.activations import ACTIVATIONS
 from autograder.references import as_float32, keras, to_numpy
-from autograder.registry import Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake
 
-#: The chapter's network: (name, units, activation) of each Dense layer, after 3 inputs.
-N_INPUTS = 3
-NETWORK = (("layer1", 3, "relu"), ("layer2", 2, "relu"), ("layer3", 2, "sigmoid"))
-#: Output comparison for the builders (float32 on both sides, so this is generous).
-OUTPUT_RTOL = 1e-5
-OUTPUT_ATOL = 1e-6
 #: Reading a Keras weight dispatches exactly these ops; neither computes anything.
 READ_WEIGHT_OPS = frozenset({"ReadVariableOp", "Identity"})
-
-try:  # Keras 3 keeps the Functional class in a private module
-    from keras.src.models.functional import Functional
-except ImportError:  # pragma: no cover
-    Functional = keras.Model
-
 
 # ---------------------------------------------------------------- the reference network
 
@@ -83,179 +81,6 @@ def _instantiate_and_call(cls: Callable[[], Any], probe: Any) -> Any:
     return model
 
 
-# ---------------------------------------------------------------- judging a model's structure
-
-
-def _activation_name(layer: Any) -> str:
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", type(activation).__name__)
-
-
-def _initializer_problem(initializer: Any) -> str | None:
-    """None for he_normal (HeNormal, or the VarianceScaling it stands for)."""
-    if isinstance(initializer, keras.initializers.VarianceScaling) and (
-        float(initializer.scale),
-        initializer.mode,
-        initializer.distribution,
-    ) == (2.0, "fan_in", "truncated_normal"):
-        return None
-    return f"kernel_initializer is {type(initializer).__name__}, expected he_normal (HeNormal)"
-
-
-def _config_problems(label: str, layer: Any, name: str, units: int, activation: str) -> list[str]:
-    """What differs between one layer and Dense(units, activation, he_normal, name=name)."""
-    if not isinstance(layer, keras.layers.Dense):
-        return [f"{label}: is a {type(layer).__name__}, expected a keras.layers.Dense"]
-    problems = []
-    if layer.name != name:
-        problems.append(f"{label}: the layer is named {layer.name!r}, expected name={name!r}")
-    if layer.units != units:
-        problems.append(f"{label}: units is {layer.units}, expected {units}")
-    if _activation_name(layer) != activation:
-        problems.append(f"{label}: activation is {_activation_name(layer)}, expected {activation}")
-    initializer = _initializer_problem(layer.kernel_initializer)
-    if initializer:
-        problems.append(f"{label}: {initializer}")
-    if not layer.use_bias:
-        problems.append(f"{label}: use_bias is False, expected True (the default)")
-    return problems
-
-
-def _wiring_problems(labelled: Sequence[tuple[str, Any]]) -> list[str]:
-    """Kernel shapes show what each layer was fed: (inputs of the previous layer, units)."""
-    problems = []
-    feeds, n_in = "the model's input", N_INPUTS
-    for (label, layer), (name, units, _) in zip(labelled, NETWORK, strict=True):
-        kernel = getattr(layer, "kernel", None) if layer.built else None
-        if kernel is None:
-            problems.append(f"{label} has no weights: it was never called")
-        elif tuple(kernel.shape) != (n_in, units):
-            problems.append(
-                f"{label}: kernel shape {tuple(kernel.shape)}, expected {(n_in, units)} (it "
-                f"should receive the {n_in} values of {feeds})"
-            )
-        feeds, n_in = name, units
-    return problems
-
-
-def _output_problem(got: Any, expected: Any, labelled: Sequence[tuple[str, Any]], probe: Any):
-    """Copy the learner's weights into the reference network; both must compute the same."""
-    for (_, layer), reference_layer in zip(labelled, _reference_layers(expected), strict=True):
-        reference_layer.set_weights(layer.get_weights())
-    x = as_float32(probe)
-    try:
-        got_output = to_numpy(got(x))
-    except Exception as error:
-        return f"calling the model on the input raised {type(error).__name__}: {error}"
-    difference = array_difference(got_output, to_numpy(expected(x)), OUTPUT_RTOL, OUTPUT_ATOL)
-    if difference:
-        return (
-            f"with the same weights, the model computes something else than "
-            f"layer3(layer2(layer1(x))): {difference}"
-        )
-    return None
-
-
-def _reference_layers(model: Any) -> list[Any]:
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-
-
-def _chain_problems(
-    got: Any, expected: Any, labelled: list[tuple[str, Any]], probe: Any, order_hint: str
-) -> str | None:
-    """Config of every layer, then what each layer was fed, then the parameters, then outputs."""
-    problems = [
-        p
-        for (label, layer), spec in zip(labelled, NETWORK, strict=True)
-        for p in _config_problems(label, layer, *spec)
-    ]
-    if problems:
-        return "; ".join(problems)
-    problems = _wiring_problems(labelled)
-    if problems:
-        return "; ".join(problems) + (f". {order_hint}" if order_hint else "")
-    if got.count_params() != expected.count_params():
-        return (
-            f"the model has {got.count_params()} parameters, expected "
-            f"{expected.count_params()}: it holds weights besides layer1, layer2 and layer3"
-        )
-    return _output_problem(got, expected, labelled, probe)
-
-
-def _dense_layers_of(got: Any, kind: str) -> tuple[list[tuple[str, Any]] | None, str | None]:
-    layers = [layer for layer in got.layers if not isinstance(layer, keras.layers.InputLayer)]
-    if len(layers) != len(NETWORK):
-        found = ", ".join(f"{layer.name} ({type(layer).__name__})" for layer in layers) or "none"
-        return None, (
-            f"the {kind} model has {len(layers)} layers after its input ({found}), expected 3 "
-            "Dense layers: layer1, layer2, layer3"
-        )
-    return [(spec[0], layer) for spec, layer in zip(NETWORK, layers, strict=True)], None
-
-
-def _input_problem(got: Any) -> str | None:
-    if not got.built or not getattr(got, "inputs", None):
-        return (
-            "the model has no input yet (it is not built, so it has no weights): put "
-            f"keras.Input(shape=({N_INPUTS},)) first"
-        )
-    shapes = [tuple(tensor.shape) for tensor in got.inputs]
-    if shapes != [(None, N_INPUTS)]:
-        return f"the model's input shape is {shapes}, expected [(None, {N_INPUTS})]"
-    return None
-
-
-def _judge_sequential(got: Any, expected: Any, case: Case) -> str | None:
-    if not isinstance(got, keras.Sequential):
-        return f"returned {type(got).__name__}, expected a keras.Sequential"
-    if got.name != "my_Sequential":
-        return f"the model is named {got.name!r}, expected name='my_Sequential'"
-    problem = _input_problem(got)
-    if problem:
-        return problem
-    labelled, problem = _dense_layers_of(got, "Sequential")
-    if problem:
-        return problem
-    return _chain_problems(got, expected, labelled, case.args[0], "")
-
-
-def _judge_functional(got: Any, expected: Any, case: Case) -> str | None:
-    if isinstance(got, keras.Sequential) or not isinstance(got, Functional):
-        return (
-            f"returned {type(got).__name__}, expected a Functional model: "
-            "keras.Model(inputs=..., outputs=..., name=...) built from keras.Input"
-        )
-    if got.name != "my_model":
-        return f"the model is named {got.name!r}, expected name='my_model'"
-    problem = _input_problem(got)
-    if problem:
-        return problem
-    input_layers = [layer for layer in got.layers if isinstance(layer, keras.layers.InputLayer)]
-    if input_layers and input_layers[0].name != "input":
-        return (
-            f"the input is named {input_layers[0].name!r}, expected "
-            f"keras.Input(shape=({N_INPUTS},), name='input')"
-        )
-    labelled, problem = _dense_layers_of(got, "Functional")
-    if problem:
-        return problem
-    return _chain_problems(got, expected, labelled, case.args[0], "")
-
-
-def _judge_subclassed(got: Any, expected: Any, case: Case) -> str | None:
-    if isinstance(got, keras.Sequential | Functional) or not isinstance(got, keras.Model):
-        return f"MyModel must subclass keras.Model (got a {type(got).__name__})"
-    missing = [spec[0] for spec in NETWORK if not hasattr(got, spec[0])]
-    if missing:
-        return (
-            f"MyModel has no attribute {', '.join(missing)}: __init__ must create "
-            "self.layer1, self.layer2 and self.layer3"
-        )
-    labelled = [(f"self.{spec[0]}", getattr(got, spec[0])) for spec in NETWORK]
-    hint = "Does call apply self.layer1, self.layer2, self.layer3 in this order?"
-    return _chain_problems(got, expected, labelled, case.args[0], hint)
-
-
 def _probes_visible() -> list[Case]:
     probe = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=np.float32)
     return [Case((probe,), why="two examples; the model's output is compared with its weights")]
@@ -268,40 +93,40 @@ def _probes_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _never_crash(judge: Callable[[Any, Any, Case], str | None]):
-    """A judge inspects whatever the learner built: report the unexpected, never raise."""
-
-    def safe(got: Any, expected: Any, case: Case) -> str | None:
-        try:
-            return judge(got, expected, case)
-        except Exception as error:
-            return f"could not inspect the model ({type(error).__name__}: {error})"
-
-    return safe
-
-
 _MODEL_SPEC = "the specified network (Dense 3 relu → 2 relu → 2 sigmoid, he_normal)"
 
-for _name, _reference, _call, _judge in (
-    ("build_sequential_model", _reference_sequential, _call_builder, _judge_sequential),
-    ("build_functional_model", _reference_functional, _call_builder, _judge_functional),
-    ("MyModel", _reference_subclassed, _instantiate_and_call, _judge_subclassed),
-):
-    register(
-        Exercise(
-            name=_name,
-            reference=_reference,
-            reference_name=_MODEL_SPEC,
-            visible=_probes_visible,
-            hidden=_probes_hidden,
-            params=("model input",),
-            rtol=0.0,
-            atol=0.0,
-            numpy_only=False,
-            call=_call,
-            judge=_never_crash(_judge),
-        )
+
+def _builder_exercise(
+    name: str,
+    reference: Callable[[Any], Any],
+    call: Callable[..., Any],
+    judge: Callable[[Any, Any, Case], str | None],
+) -> Exercise:
+    """An exercise whose answer builds the specified network, judged on structure then output."""
+    return Exercise(
+        name=name,
+        reference=reference,
+        reference_name=_MODEL_SPEC,
+        visible=_probes_visible,
+        hidden=_probes_hidden,
+        params=("model input",),
+        rtol=0.0,
+        atol=0.0,
+        numpy_only=False,
+        call=call,
+        judge=never_crash(judge),
     )
+
+
+BUILD_SEQUENTIAL_MODEL = _builder_exercise(
+    "build_sequential_model", _reference_sequential, _call_builder, judge_sequential
+)
+BUILD_FUNCTIONAL_MODEL = _builder_exercise(
+    "build_functional_model", _reference_functional, _call_builder, judge_functional
+)
+MY_MODEL = _builder_exercise(
+    "MyModel", _reference_subclassed, _instantiate_and_call, judge_subclassed
+)
 
 
 # ---------------------------------------------------------------- parameter counts
@@ -327,10 +152,6 @@ def _judge_count(got: Any, expected: Any, case: Case) -> str | None:
     return None if got == expected else f"got {got}, expected {expected}"
 
 
-def _count_mistake(hint: str, produces: Callable[..., int]) -> Mistake:
-    return Mistake(hint, produces=produces)
-
-
 def _dense_count_visible() -> list[Case]:
     return [
         Case((3, 3), why="layer1 of the chapter's network"),
@@ -350,30 +171,27 @@ def _dense_count_hidden(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-register(
-    Exercise(
-        name="dense_param_count",
-        reference=_dense_count_reference,
-        reference_name="count_params() of a built keras.layers.Dense",
-        visible=_dense_count_visible,
-        hidden=_dense_count_hidden,
-        params=("n_inputs", "units"),
-        rtol=0.0,
-        atol=0.0,
-        judge=_judge_count,
-        mistakes=(
-            _count_mistake(
-                "the bias is missing: each of the `units` neurons also has one bias, so a Dense "
-                "layer has n_inputs·units + units parameters when use_bias=True.",
-                lambda n_inputs, units, use_bias=True: n_inputs * units,
-            ),
-            _count_mistake(
-                "with use_bias=False the layer has no bias vector: only the n_inputs × units "
-                "kernel.",
-                lambda n_inputs, units, use_bias=True: (n_inputs + 1) * units,
-            ),
+DENSE_PARAM_COUNT = Exercise(
+    name="dense_param_count",
+    reference=_dense_count_reference,
+    reference_name="count_params() of a built keras.layers.Dense",
+    visible=_dense_count_visible,
+    hidden=_dense_count_hidden,
+    params=("n_inputs", "units"),
+    rtol=0.0,
+    atol=0.0,
+    judge=_judge_count,
+    mistakes=(
+        Mistake(
+            "the bias is missing: each of the `units` neurons also has one bias, so a Dense "
+            "layer has n_inputs·units + units parameters when use_bias=True.",
+            lambda n_inputs, units, use_bias=True: n_inputs * units,
         ),
-    )
+        Mistake(
+            "with use_bias=False the layer has no bias vector: only the n_inputs × units kernel.",
+            lambda n_inputs, units, use_bias=True: (n_inputs + 1) * units,
+        ),
+    ),
 )
 
 
@@ -402,35 +220,33 @@ def _pairs(layer_sizes: Sequence[int]) -> list[tuple[int, int]]:
     return list(zip(sizes[:-1], sizes[1:], strict=True))
 
 
-register(
-    Exercise(
-        name="mlp_param_count",
-        reference=_mlp_count_reference,
-        reference_name="count_params() of a keras.Sequential of Dense layers",
-        visible=_mlp_count_visible,
-        hidden=_mlp_count_hidden,
-        params=("layer_sizes",),
-        rtol=0.0,
-        atol=0.0,
-        judge=_judge_count,
-        mistakes=(
-            _count_mistake(
-                "the biases are missing: every Dense layer adds one bias per unit.",
-                lambda layer_sizes, use_bias=True: sum(a * b for a, b in _pairs(layer_sizes)),
-            ),
-            _count_mistake(
-                "with use_bias=False no layer has a bias: count only the kernels.",
-                lambda layer_sizes, use_bias=True: sum((a + 1) * b for a, b in _pairs(layer_sizes)),
-            ),
-            _count_mistake(
-                "the first size is the number of inputs, not a layer: the input has no weights, "
-                "so count the pairs (previous size, units) of layer_sizes[1:].",
-                lambda layer_sizes, use_bias=True: sum(
-                    (a + use_bias) * b for a, b in _pairs([layer_sizes[0], *layer_sizes])
-                ),
+MLP_PARAM_COUNT = Exercise(
+    name="mlp_param_count",
+    reference=_mlp_count_reference,
+    reference_name="count_params() of a keras.Sequential of Dense layers",
+    visible=_mlp_count_visible,
+    hidden=_mlp_count_hidden,
+    params=("layer_sizes",),
+    rtol=0.0,
+    atol=0.0,
+    judge=_judge_count,
+    mistakes=(
+        Mistake(
+            "the biases are missing: every Dense layer adds one bias per unit.",
+            lambda layer_sizes, use_bias=True: sum(a * b for a, b in _pairs(layer_sizes)),
+        ),
+        Mistake(
+            "with use_bias=False no layer has a bias: count only the kernels.",
+            lambda layer_sizes, use_bias=True: sum((a + 1) * b for a, b in _pairs(layer_sizes)),
+        ),
+        Mistake(
+            "the first size is the number of inputs, not a layer: the input has no weights, "
+            "so count the pairs (previous size, units) of layer_sizes[1:].",
+            lambda layer_sizes, use_bias=True: sum(
+                (a + use_bias) * b for a, b in _pairs([layer_sizes[0], *layer_sizes])
             ),
         ),
-    )
+    ),
 )
 
 
@@ -445,34 +261,22 @@ def _dense_reference(x: Any, kernel: Any, bias: Any, activation: str = "linear")
     return to_numpy(layer(as_float32(x)))
 
 
-_NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "linear": lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
-    "tanh": np.tanh,
-    "softmax": lambda z: (
-        np.exp(z - z.max(-1, keepdims=True))
-        / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)
-    ),
-}
-
-
 def _affine(x: Any, kernel: Any, bias: Any) -> np.ndarray:
     z = np.asarray(x, dtype=np.float64) @ np.asarray(kernel, dtype=np.float64)
     return z if bias is None else z + np.asarray(bias, dtype=np.float64)
 
 
 def _dense_without_bias(x, kernel, bias, activation="linear"):
-    return _NUMPY_ACTIVATIONS[activation](_affine(x, kernel, None))
+    return ACTIVATIONS[activation](_affine(x, kernel, None))
 
 
 def _dense_activation_first(x, kernel, bias, activation="linear"):
-    z = _NUMPY_ACTIVATIONS[activation](_affine(x, kernel, None))
+    z = ACTIVATIONS[activation](_affine(x, kernel, None))
     return z if bias is None else z + np.asarray(bias, dtype=np.float64)
 
 
 def _dense_transposed(x, kernel, bias, activation="linear"):
-    return _NUMPY_ACTIVATIONS[activation](_affine(x, np.asarray(kernel).T, bias))
+    return ACTIVATIONS[activation](_affine(x, np.asarray(kernel).T, bias))
 
 
 def _dense_no_activation(x, kernel, bias, activation="linear"):
@@ -564,39 +368,37 @@ def _dense_forward_hidden(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-register(
-    Exercise(
-        name="dense_forward",
-        reference=_dense_reference,
-        reference_name="keras.layers.Dense with that kernel, bias and activation",
-        visible=_dense_forward_visible,
-        hidden=_dense_forward_hidden,
-        params=("x", "kernel", "bias"),
-        mistakes=(
-            Mistake(
-                "the bias is missing: Dense computes activation(x @ kernel + bias).",
-                produces=_dense_without_bias,
-            ),
-            Mistake(
-                "the activation was applied before adding the bias: Dense computes "
-                "activation(x @ kernel + bias), the bias goes inside.",
-                produces=_dense_activation_first,
-            ),
-            Mistake(
-                "the kernel has shape (inputs, units): compute x @ kernel, not x @ kernel.T.",
-                produces=_dense_transposed,
-            ),
-            Mistake(
-                "the activation is missing: apply the named activation to x @ kernel + bias.",
-                produces=_dense_no_activation,
-            ),
-            Mistake(
-                "softmax was normalised over the batch (axis 0): it normalises each example's "
-                "units, the last axis.",
-                produces=_dense_softmax_axis0,
-            ),
+DENSE_FORWARD = Exercise(
+    name="dense_forward",
+    reference=_dense_reference,
+    reference_name="keras.layers.Dense with that kernel, bias and activation",
+    visible=_dense_forward_visible,
+    hidden=_dense_forward_hidden,
+    params=("x", "kernel", "bias"),
+    mistakes=(
+        Mistake(
+            "the bias is missing: Dense computes activation(x @ kernel + bias).",
+            produces=_dense_without_bias,
         ),
-    )
+        Mistake(
+            "the activation was applied before adding the bias: Dense computes "
+            "activation(x @ kernel + bias), the bias goes inside.",
+            produces=_dense_activation_first,
+        ),
+        Mistake(
+            "the kernel has shape (inputs, units): compute x @ kernel, not x @ kernel.T.",
+            produces=_dense_transposed,
+        ),
+        Mistake(
+            "the activation is missing: apply the named activation to x @ kernel + bias.",
+            produces=_dense_no_activation,
+        ),
+        Mistake(
+            "softmax was normalised over the batch (axis 0): it normalises each example's "
+            "units, the last axis.",
+            produces=_dense_softmax_axis0,
+        ),
+    ),
 )
 
 
@@ -682,40 +484,45 @@ def _forward_reference(model: keras.Model, x: Any) -> np.ndarray:
     return to_numpy(model(as_float32(x)))
 
 
-def _dense_layers(model: keras.Model) -> list[Any]:
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-
-
 def _forward_without(model: keras.Model, x: Any, activations: bool, biases: bool) -> np.ndarray:
     out = np.asarray(x, dtype=np.float64)
-    for layer in _dense_layers(model):
+    for layer in dense_layers(model):
         weights = layer.get_weights()
         out = _affine(out, weights[0], weights[1] if layer.use_bias and biases else None)
         if activations:
-            out = _NUMPY_ACTIVATIONS[_activation_name(layer)](out)
+            out = ACTIVATIONS[activation_name(layer)](out)
     return out
 
 
-register(
-    Exercise(
-        name="numpy_forward",
-        reference=_forward_reference,
-        reference_name="model(x)",
-        visible=_forward_visible,
-        hidden=_forward_hidden,
-        params=("model", "x"),
-        allowed_ops=READ_WEIGHT_OPS,
-        mistakes=(
-            Mistake(
-                "the activations are missing: after x @ kernel + bias, apply each layer's own "
-                "activation (layer.activation.__name__ tells you which).",
-                produces=lambda model, x: _forward_without(model, x, False, True),
-            ),
-            Mistake(
-                "the biases are missing: each Dense layer adds its bias (layer.get_weights()[1] "
-                "when layer.use_bias) before the activation.",
-                produces=lambda model, x: _forward_without(model, x, True, False),
-            ),
+NUMPY_FORWARD = Exercise(
+    name="numpy_forward",
+    reference=_forward_reference,
+    reference_name="model(x)",
+    visible=_forward_visible,
+    hidden=_forward_hidden,
+    params=("model", "x"),
+    allowed_ops=READ_WEIGHT_OPS,
+    mistakes=(
+        Mistake(
+            "the activations are missing: after x @ kernel + bias, apply each layer's own "
+            "activation (layer.activation.__name__ tells you which).",
+            produces=lambda model, x: _forward_without(model, x, False, True),
         ),
-    )
+        Mistake(
+            "the biases are missing: each Dense layer adds its bias (layer.get_weights()[1] "
+            "when layer.use_bias) before the activation.",
+            produces=lambda model, x: _forward_without(model, x, True, False),
+        ),
+    ),
+)
+
+
+EXERCISES = (
+    BUILD_SEQUENTIAL_MODEL,
+    BUILD_FUNCTIONAL_MODEL,
+    MY_MODEL,
+    DENSE_PARAM_COUNT,
+    MLP_PARAM_COUNT,
+    DENSE_FORWARD,
+    NUMPY_FORWARD,
 )

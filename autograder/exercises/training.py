@@ -7,26 +7,27 @@ and must clear a threshold on a held-out split; the custom loss must equal
 ``keras.losses.Huber``, also when ``model.fit`` trains with it. Training exercises are
 not NumPy reimplementations, so TensorFlow is allowed (``numpy_only=False``).
 
-The reference of a training exercise is the contract's own model trained under the same
-protocol. The pass mark is a fixed threshold that this model clears with margin, so it is
-trained only when a failure message needs its result for comparison (then cached).
+A catalogue: the training protocol and what it reads off a model are in
+:mod:`autograder.judges.training`; the keras.ops Huber losses with one slip each in
+:mod:`autograder.mistakes.huber`. The reference of a training exercise is the contract's
+own model trained under the same protocol. The pass mark is a fixed threshold that this
+model clears with margin, so it is trained only when a failure message needs its result
+for comparison (then cached).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import re
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from autograder.quiet import captured_stderr
+from autograder.judges.training import ContractOutcome, Layer, Trained, call_loss_class, train
+from autograder.mistakes import huber
 from autograder.references import as_float32, keras, to_numpy
-from autograder.registry import Case, Exercise, Mistake, register
+from autograder.registry import Case, Exercise, Mistake
 from course.datasets import Split, digits_data, line_data, regression_data
 
 # ----------------------------------------------------------------------------- fit_line
@@ -100,169 +101,34 @@ def _line_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-register(
-    Exercise(
-        name="fit_line",
-        reference=_least_squares_line,
-        reference_name="the least-squares line (the minimum of the mean squared error)",
-        params=("x", "y"),
-        visible=lambda: [Case(line_data(), why="100 points on y = 0.1 x + 0.3")],
-        hidden=_line_hidden,
-        rtol=0.0,
-        atol=LINE_ATOL,
-        numpy_only=False,
-        judge=_judge_line,
-        mistakes=(
-            Mistake(
-                "the parameters ran away instead of settling: step against the gradient, "
-                "w ← w − learning_rate · ∂L/∂w (w.assign_sub(...), not assign_add), with L the "
-                "mean (not the sum) of the squared residuals.",
-                when=_ran_away,
-            ),
-            Mistake(
-                "w and b stopped short of the minimum (or settled elsewhere): run all `steps` "
-                "updates with the given `learning_rate` (no hard-coded step count, no early "
-                "stop), update both w and b, and take L as the mean of the squared residuals.",
-                when=_stopped_short,
-            ),
+FIT_LINE = Exercise(
+    name="fit_line",
+    reference=_least_squares_line,
+    reference_name="the least-squares line (the minimum of the mean squared error)",
+    params=("x", "y"),
+    visible=lambda: [Case(line_data(), why="100 points on y = 0.1 x + 0.3")],
+    hidden=_line_hidden,
+    rtol=0.0,
+    atol=LINE_ATOL,
+    numpy_only=False,
+    judge=_judge_line,
+    mistakes=(
+        Mistake(
+            "the parameters ran away instead of settling: step against the gradient, "
+            "w ← w − learning_rate · ∂L/∂w (w.assign_sub(...), not assign_add), with L the "
+            "mean (not the sum) of the squared residuals.",
+            when=_ran_away,
         ),
-    )
+        Mistake(
+            "w and b stopped short of the minimum (or settled elsewhere): run all `steps` "
+            "updates with the given `learning_rate` (no hard-coded step count, no early "
+            "stop), update both w and b, and take L as the mean of the squared residuals.",
+            when=_stopped_short,
+        ),
+    ),
 )
 
 # ----------------------------------------------------------------------------- trained models
-
-
-def _initializer_name(initializer: Any) -> str:
-    """Keras's string name of an initializer object (VarianceScaling spelled out)."""
-    name = type(initializer).__name__
-    if name == "VarianceScaling":
-        return (
-            f"variance_scaling(scale={initializer.scale:g}, {initializer.mode}, "
-            f"{initializer.distribution})"
-        )
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _is_he_uniform(initializer: Any) -> bool:
-    return (
-        isinstance(initializer, keras.initializers.VarianceScaling)
-        and initializer.scale == 2.0
-        and initializer.mode == "fan_in"
-        and initializer.distribution == "uniform"
-    )
-
-
-@dataclass(frozen=True)
-class Layer:
-    """What the grader reads off one layer of a learner's model."""
-
-    kind: str
-    units: int | None = None
-    activation: str | None = None
-    initializer: str | None = None
-    he_uniform: bool = False
-
-    def __str__(self) -> str:
-        if self.kind != "Dense":
-            return self.kind
-        return f"Dense({self.units}, {self.activation}, {self.initializer})"
-
-
-def _layers(model: Any) -> tuple[Layer, ...]:
-    layers = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):  # listed by functional models only
-            continue
-        if isinstance(layer, keras.layers.Dense):
-            layers.append(
-                Layer(
-                    "Dense",
-                    layer.units,
-                    getattr(layer.activation, "__name__", str(layer.activation)),
-                    _initializer_name(layer.kernel_initializer),
-                    _is_he_uniform(layer.kernel_initializer),
-                )
-            )
-        else:
-            layers.append(Layer(type(layer).__name__))
-    return tuple(layers)
-
-
-@dataclass(frozen=True)
-class Trained:
-    """A model after the grader's training run: its layers and its held-out scores."""
-
-    layers: tuple[Layer, ...] = ()
-    scores: dict[str, float] = field(default_factory=dict)
-    epochs: int = 0
-    problem: str | None = None
-    #: Facts about the outputs the judge needs but the message does not list.
-    flags: frozenset[str] = frozenset()
-
-    def __repr__(self) -> str:
-        architecture = " → ".join(map(str, self.layers)) or "no layers"
-        if self.problem:
-            return f"{architecture}: {self.problem}"
-        scores = ", ".join(f"{name} {value:.4g}" for name, value in self.scores.items())
-        return f"{architecture}; after {self.epochs} epochs: {scores}"
-
-
-class ContractOutcome:
-    """What the contract's model reaches under the grader's protocol, trained on first use."""
-
-    def __init__(self, train: Callable[[], Trained]) -> None:
-        self._train = train
-
-    @functools.cached_property
-    def trained(self) -> Trained:
-        with warnings.catch_warnings(), captured_stderr():
-            warnings.simplefilter("ignore")
-            return self._train()
-
-    def __repr__(self) -> str:
-        return repr(self.trained)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"
-
-
-def _train(
-    build: Callable[..., Any],
-    build_args: tuple,
-    data: Split,
-    compile_args: dict[str, Any],
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    n_inputs: int,
-    score: Callable[[np.ndarray, Split], tuple[dict[str, float], frozenset[str]]],
-) -> Trained:
-    """Build with a fixed seed, compile, fit, and score the model on the held-out half."""
-    keras.utils.set_random_seed(seed)
-    model = build(*build_args)
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
-    layers = _layers(model)
-    try:
-        declared = model.input_shape
-    except Exception:  # no Input yet: the model builds on its first batch
-        declared = None
-    if isinstance(declared, tuple) and declared[-1] not in (None, n_inputs):
-        return Trained(
-            layers,
-            problem=f"the model expects inputs of shape {declared}, but the data has "
-            f"{n_inputs} features (take the input size from the arguments, not a constant)",
-        )
-    try:
-        model.compile(**compile_args)
-        model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0)
-        predictions = to_numpy(model(data.x_test, training=False))
-    except Exception as error:  # a model that cannot train is a verdict, not a crash
-        return Trained(_layers(model), problem=f"model.fit failed: {_first_line(error)}")
-    scores, flags = score(predictions, data)
-    return Trained(_layers(model), scores, epochs, flags=flags)
 
 
 # ----------------------------------------------------------------------------- regression
@@ -282,7 +148,7 @@ def _regression_score(
 
 def _train_regression(build: Callable[..., Any], *args: Any) -> Trained:
     n_features = args[0] if args else 20
-    return _train(
+    return train(
         build,
         args,
         regression_data(n_features),
@@ -360,28 +226,26 @@ def _judge_regression(got: Trained, expected: ContractOutcome, case: Case) -> st
     return "; ".join(problems) or None
 
 
-register(
-    Exercise(
-        name="build_regression_mlp",
-        reference=_regression_reference,
-        reference_name=(
-            "the contract: Dense(25, relu, he_uniform) → Dense(1, linear), trained here with "
-            f"SGD(0.01, momentum=0.9) and MSE for {REGRESSION_EPOCHS} epochs to a test MSE "
-            f"≤ {REGRESSION_MAX_MSE}"
-        ),
-        params=("n_features",),
-        visible=lambda: [
-            Case((), why="default n_features: make_regression with 20 features, 500/500 split")
-        ],
-        hidden=lambda rng: [
-            Case((8,), why="make_regression with 8 features (4 informative), 500/500 split")
-        ],
-        rtol=0.0,
-        atol=0.0,
-        numpy_only=False,
-        call=_train_regression,
-        judge=_judge_regression,
-    )
+BUILD_REGRESSION_MLP = Exercise(
+    name="build_regression_mlp",
+    reference=_regression_reference,
+    reference_name=(
+        "the contract: Dense(25, relu, he_uniform) → Dense(1, linear), trained here with "
+        f"SGD(0.01, momentum=0.9) and MSE for {REGRESSION_EPOCHS} epochs to a test MSE "
+        f"≤ {REGRESSION_MAX_MSE}"
+    ),
+    params=("n_features",),
+    visible=lambda: [
+        Case((), why="default n_features: make_regression with 20 features, 500/500 split")
+    ],
+    hidden=lambda rng: [
+        Case((8,), why="make_regression with 8 features (4 informative), 500/500 split")
+    ],
+    rtol=0.0,
+    atol=0.0,
+    numpy_only=False,
+    call=_train_regression,
+    judge=_judge_regression,
 )
 
 # ----------------------------------------------------------------------------- digits
@@ -416,7 +280,7 @@ def _digits_score(outputs: np.ndarray, data: Split) -> tuple[dict[str, float], f
 
 
 def _train_digits(build: Callable[..., Any], split_seed: int = 0) -> Trained:
-    return _train(
+    return train(
         build,
         (),
         digits_data(split_seed),
@@ -479,32 +343,30 @@ def _judge_digits(got: Trained, expected: ContractOutcome, case: Case) -> str | 
     )
 
 
-register(
-    Exercise(
-        name="build_digits_classifier",
-        reference=_digits_reference,
-        reference_name=(
-            f"the contract: 10 logits per image and test accuracy ≥ {DIGITS_MIN_ACCURACY} "
-            f"after {DIGITS_EPOCHS} epochs of Adam(0.01) with "
-            "SparseCategoricalCrossentropy(from_logits=True)"
-        ),
-        params=(),
-        visible=lambda: [Case((), why="digits, stratified 75/25 split with seed 0")],
-        hidden=lambda rng: [
-            Case((), {"split_seed": 1}, why="digits, stratified 75/25 split with seed 1")
-        ],
-        rtol=0.0,
-        atol=0.0,
-        numpy_only=False,
-        call=_train_digits,
-        judge=_judge_digits,
-    )
+BUILD_DIGITS_CLASSIFIER = Exercise(
+    name="build_digits_classifier",
+    reference=_digits_reference,
+    reference_name=(
+        f"the contract: 10 logits per image and test accuracy ≥ {DIGITS_MIN_ACCURACY} "
+        f"after {DIGITS_EPOCHS} epochs of Adam(0.01) with "
+        "SparseCategoricalCrossentropy(from_logits=True)"
+    ),
+    params=(),
+    visible=lambda: [Case((), why="digits, stratified 75/25 split with seed 0")],
+    hidden=lambda rng: [
+        Case((), {"split_seed": 1}, why="digits, stratified 75/25 split with seed 1")
+    ],
+    rtol=0.0,
+    atol=0.0,
+    numpy_only=False,
+    call=_train_digits,
+    judge=_judge_digits,
 )
 
 # ----------------------------------------------------------------------------- hinge labels
 
 
-def _hinge_labels(y: Any) -> np.ndarray:
+def _keras_hinge_labels(y: Any) -> np.ndarray:
     """The conversion keras.losses.Hinge applies to its labels, with keras.ops."""
     y = keras.ops.convert_to_tensor(as_float32(y))
     binary = keras.ops.all(keras.ops.logical_or(keras.ops.equal(y, 0), keras.ops.equal(y, 1)))
@@ -525,33 +387,31 @@ def _hinge_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-register(
-    Exercise(
-        name="to_hinge_labels",
-        reference=_hinge_labels,
-        reference_name="the label conversion keras.losses.Hinge applies",
-        params=("y",),
-        visible=lambda: [
-            Case((np.array([0, 1, 1, 0]),), why="labels 0/1"),
-            Case((np.array([[1.0], [-1.0], [-1.0]], dtype=np.float32),), why="labels already ±1"),
-        ],
-        hidden=_hinge_hidden,
-        rtol=0.0,
-        atol=0.0,
-        numpy_only=False,
-        mistakes=(
-            Mistake(
-                "labels that are already -1/1 must stay as they are: 2y - 1 turns -1 into -3. "
-                "Convert only when every label is 0 or 1.",
-                produces=lambda y: 2 * np.asarray(y, np.float64) - 1,
-            ),
-            Mistake(
-                "0 must become -1: the hinge loss max(0, 1 - y·ŷ) needs y·ŷ < 0 for a wrong "
-                "prediction, and with y = 0 the product is always 0.",
-                when=_zero_kept,
-            ),
+TO_HINGE_LABELS = Exercise(
+    name="to_hinge_labels",
+    reference=_keras_hinge_labels,
+    reference_name="the label conversion keras.losses.Hinge applies",
+    params=("y",),
+    visible=lambda: [
+        Case((np.array([0, 1, 1, 0]),), why="labels 0/1"),
+        Case((np.array([[1.0], [-1.0], [-1.0]], dtype=np.float32),), why="labels already ±1"),
+    ],
+    hidden=_hinge_hidden,
+    rtol=0.0,
+    atol=0.0,
+    numpy_only=False,
+    mistakes=(
+        Mistake(
+            "labels that are already -1/1 must stay as they are: 2y - 1 turns -1 into -3. "
+            "Convert only when every label is 0 or 1.",
+            produces=lambda y: 2 * np.asarray(y, np.float64) - 1,
         ),
-    )
+        Mistake(
+            "0 must become -1: the hinge loss max(0, 1 - y·ŷ) needs y·ŷ < 0 for a wrong "
+            "prediction, and with y = 0 the product is always 0.",
+            when=_zero_kept,
+        ),
+    ),
 )
 
 # ----------------------------------------------------------------------------- HuberLoss
@@ -560,100 +420,15 @@ HUBER_FIT_RTOL = 1e-4
 HUBER_FIT_ATOL = 1e-5
 
 
-def _fit_with_loss(loss: Any, epochs: int) -> np.ndarray:
-    """Train Dense(1) from fixed weights with ``loss``; return the final (kernel, bias)."""
-    rng = np.random.default_rng(5)
-    x = rng.uniform(-1, 1, size=(64, 1)).astype(np.float32)
-    y = (2 * x + 0.5 + 0.1 * rng.normal(size=(64, 1))).astype(np.float32)
-    y[::8] += 6.0  # outliers: where the linear branch matters
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(1,)),
-            keras.layers.Dense(
-                1,
-                kernel_initializer=keras.initializers.Constant(0.3),
-                bias_initializer=keras.initializers.Constant(-0.2),
-            ),
-        ]
-    )
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
-    model.fit(x, y, epochs=epochs, batch_size=16, shuffle=False, verbose=0)
-    kernel, bias = model.get_weights()
-    return np.concatenate([kernel.ravel(), bias.ravel()]).astype(np.float64)
-
-
-def _call_loss_class(
-    loss_class: Any,
-    y_true: Any = None,
-    y_pred: Any = None,
-    sample_weight: Any = None,
-    delta: float | None = None,
-    fit_epochs: int | None = None,
-) -> np.ndarray:
-    """Instantiate the class (default delta unless given), then call it or train with it."""
-    if not (isinstance(loss_class, type) and issubclass(loss_class, keras.losses.Loss)):
-        raise TypeError(f"HuberLoss must be a subclass of keras.losses.Loss, got {loss_class!r}")
-    loss = loss_class() if delta is None else loss_class(delta=delta)
-    if fit_epochs is not None:
-        try:
-            return _fit_with_loss(loss, fit_epochs)
-        except Exception as error:
-            raise RuntimeError(
-                f"model.fit with this loss failed ({_first_line(error)}). Write call() with "
-                "keras.ops only: inside fit the tensors are symbolic and NumPy cannot read them"
-            ) from None
-    weights = None if sample_weight is None else as_float32(sample_weight)
-    return to_numpy(loss(as_float32(y_true), as_float32(y_pred), sample_weight=weights))
-
-
 @functools.lru_cache(maxsize=4)
 def _keras_huber_fit(delta: float | None, epochs: int) -> np.ndarray:
-    return _call_loss_class(keras.losses.Huber, delta=delta, fit_epochs=epochs)
+    return call_loss_class(keras.losses.Huber, delta=delta, fit_epochs=epochs)
 
 
 def _huber_reference(*args: Any, **kwargs: Any) -> np.ndarray:
     if kwargs.get("fit_epochs") is not None:
         return _keras_huber_fit(kwargs.get("delta"), kwargs["fit_epochs"])
-    return _call_loss_class(keras.losses.Huber, *args, **kwargs)
-
-
-class _SwappedBranches(keras.losses.Loss):
-    def __init__(self, delta: float = 1.0) -> None:
-        super().__init__(name="huber_loss")
-        self.delta = delta
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        error = keras.ops.abs(y_pred - y_true)
-        linear = self.delta * error - 0.5 * self.delta**2
-        return keras.ops.mean(keras.ops.where(error <= self.delta, linear, 0.5 * error**2), axis=-1)
-
-
-class _BatchMeanInCall(keras.losses.Loss):
-    def __init__(self, delta: float = 1.0) -> None:
-        super().__init__(name="huber_loss")
-        self.delta = delta
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        error = keras.ops.abs(y_pred - y_true)
-        linear = self.delta * error - 0.5 * self.delta**2
-        return keras.ops.mean(keras.ops.where(error <= self.delta, 0.5 * error**2, linear))
-
-
-class _SumReduction(keras.losses.Huber):
-    def __init__(self, delta: float = 1.0) -> None:
-        super().__init__(delta=delta, reduction="sum")
-
-
-class _NoHalfDeltaSquared(keras.losses.Loss):
-    def __init__(self, delta: float = 1.0) -> None:
-        super().__init__(name="huber_loss")
-        self.delta = delta
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        error = keras.ops.abs(y_pred - y_true)
-        return keras.ops.mean(
-            keras.ops.where(error <= self.delta, 0.5 * error**2, self.delta * error), axis=-1
-        )
+    return call_loss_class(keras.losses.Huber, *args, **kwargs)
 
 
 def _huber_visible() -> list[Case]:
@@ -706,39 +481,40 @@ def _huber_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-register(
-    Exercise(
-        name="HuberLoss",
-        reference=_huber_reference,
-        reference_name="keras.losses.Huber",
-        params=("y_true", "y_pred"),
-        visible=_huber_visible,
-        hidden=_huber_hidden,
-        numpy_only=False,
-        call=_call_loss_class,
-        mistakes=(
-            Mistake(
-                "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "
-                "delta·(|e| - ½·delta) for large ones.",
-                produces=_SwappedBranches,
-            ),
-            Mistake(
-                "call() must return one loss per sample (the mean over the last axis only: "
-                "keras.ops.mean(..., axis=-1)); Loss.__call__ then applies sample_weight and "
-                "the reduction. Averaging over the whole batch inside call() makes per-sample "
-                "weights act on the batch mean.",
-                produces=_BatchMeanInCall,
-            ),
-            Mistake(
-                "Keras losses reduce with 'sum_over_batch_size' by default (the sum divided by "
-                "the number of samples), not 'sum'.",
-                produces=_SumReduction,
-            ),
-            Mistake(
-                "the linear branch is delta·|e| - ½·delta²: without the -½·delta² the two "
-                "branches do not meet at |e| = delta.",
-                produces=_NoHalfDeltaSquared,
-            ),
+HUBER_LOSS = Exercise(
+    name="HuberLoss",
+    reference=_huber_reference,
+    reference_name="keras.losses.Huber",
+    params=("y_true", "y_pred"),
+    visible=_huber_visible,
+    hidden=_huber_hidden,
+    numpy_only=False,
+    call=call_loss_class,
+    mistakes=(
+        Mistake(
+            "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "
+            "delta·(|e| - ½·delta) for large ones.",
+            produces=huber.SwappedBranches,
         ),
-    )
+        Mistake(
+            "call() must return one loss per sample (the mean over the last axis only: "
+            "keras.ops.mean(..., axis=-1)); Loss.__call__ then applies sample_weight and "
+            "the reduction. Averaging over the whole batch inside call() makes per-sample "
+            "weights act on the batch mean.",
+            produces=huber.BatchMeanInCall,
+        ),
+        Mistake(
+            "Keras losses reduce with 'sum_over_batch_size' by default (the sum divided by "
+            "the number of samples), not 'sum'.",
+            produces=huber.SumReduction,
+        ),
+        Mistake(
+            "the linear branch is delta·|e| - ½·delta²: without the -½·delta² the two "
+            "branches do not meet at |e| = delta.",
+            produces=huber.NoHalfDeltaSquared,
+        ),
+    ),
 )
+
+
+EXERCISES = (FIT_LINE, BUILD_REGRESSION_MLP, BUILD_DIGITS_CLASSIFIER, TO_HINGE_LABELS, HUBER_LOSS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -19,6 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from autograder.grading import sandbox
 from autograder.grading.kernels import die_with_parent
 from autograder.grading.ledger import Ledger, fingerprint
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
+
+__all__ = ["BatchResult", "Options", "Outcome", "grade", "print_summary", "submissions"]
 
 
 @dataclass
@@ -48,21 +53,6 @@ class BatchResult:
         return [o for o in self.graded if not o.ok]
 
 
-@dataclass(frozen=True)
-class Options:
-    """Knobs of a grading run."""
-
-    workers: int = max(1, os.cpu_count() or 1)
-    force: bool = False
-    timeout: float = 300.0
-    cell_timeout: float | None = None  # default: c.Execute.timeout of nbgrader_config.py
-    memory_mb: int = 2048
-    isolate: bool = True
-    feedback: bool = True
-    #: draw figures; they are never graded and drawing them is most of a chapter's run time
-    figures: bool = False
-
-
 class WorkerProcess:
     """One `python -m autograder.grading.worker`, asked for one student at a time."""
 
@@ -75,16 +65,9 @@ class WorkerProcess:
             str(course_root),
             "--assignment",
             assignment,
-            "--timeout",
-            str(options.timeout),
-            "--memory-mb",
-            str(options.memory_mb),
+            "--options",
+            options.to_json(),
         ]
-        self._command += [] if options.isolate else ["--no-isolation"]
-        if options.cell_timeout:
-            self._command += ["--cell-timeout", str(options.cell_timeout)]
-        self._command += [] if options.feedback else ["--no-feedback"]
-        self._command += ["--figures"] if options.figures else []
         self._log = log
         self._process: subprocess.Popen[str] | None = None
 
@@ -126,7 +109,7 @@ class WorkerProcess:
 
 def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
     """Student id → submitted folder, for every submission of the assignment."""
-    folder = course_root / "submitted"
+    folder = CourseLayout(course_root).submitted
     if not folder.is_dir():
         return {}
     return {
@@ -137,11 +120,11 @@ def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
 
 
 def _check_assignment(course_root: Path, assignment: str) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    from autograder.nbgrader_run import _BIN  # noqa: F401  (puts `alembic` on PATH)
+    from autograder.nbgrader_run import open_gradebook
 
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_root) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -163,11 +146,12 @@ def grade(
         reason = sandbox.isolation_available()
         if reason:
             console.print(f"[yellow]warning: kernels run without isolation ({reason})[/yellow]")
-            options = Options(**{**options.__dict__, "isolate": False})
+            options = dataclasses.replace(options, isolate=False)
     result.isolation = "network and files isolated" if options.isolate else "no isolation"
 
+    layout = CourseLayout(course_root)
     ledger = Ledger(course_root, assignment)
-    source = course_root / "source" / assignment / f"{assignment}.ipynb"
+    source = layout.source_notebook(assignment)
     todo: dict[str, str] = {}
     expected = {p.name for p in source.parent.glob("*.ipynb")}
     for student, folder in submissions(course_root, assignment).items():
@@ -177,9 +161,9 @@ def grade(
                 f"no {', '.join(sorted(expected - present))} in the submission "
                 f"(found: {', '.join(sorted(present)) or 'no notebook'}): scored zero"
             )
-        print_ = fingerprint(folder, source, course_root / "nbgrader_config.py")
-        if options.force or not ledger.is_current(student, print_):
-            todo[student] = print_
+        current = fingerprint(folder, source, layout.nbgrader_config)
+        if options.force or not ledger.is_current(student, current):
+            todo[student] = current
         else:
             result.skipped.append(student)
 
@@ -188,9 +172,8 @@ def grade(
         pending.put(student)
     done: queue.Queue[Outcome] = queue.Queue()
     count = min(options.workers, len(todo)) or 1
-    logs = course_root / ".autograder" / "logs"
     workers = [
-        WorkerProcess(course_root, assignment, options, logs / f"worker{i}.log")
+        WorkerProcess(course_root, assignment, options, layout.logs / f"worker{i}.log")
         for i in range(count)
     ]
 

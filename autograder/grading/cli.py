@@ -7,10 +7,12 @@ import sys
 
 from rich.console import Console
 
-from autograder.grading.batch import Options, grade, print_summary
+from autograder.grading.batch import grade, print_summary
 from autograder.grading.collect import collect_zip
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -34,7 +36,7 @@ def run_grade(args: argparse.Namespace) -> int:
     print_summary(result, console)
     if result.interrupted:
         return 130
-    folder = course_root / "reports"
+    folder = CourseLayout(course_root).reports
     totals, exercises = export_csvs(course_root, args.assignment, folder)
     report = write_report(course_root, args.assignment, folder)
     console.print(

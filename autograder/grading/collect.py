@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from autograder.layout import CourseLayout
 from autograder.nbgrader_run import nbgrader
 
 
@@ -17,7 +18,7 @@ def collect_zip(course_root: Path, assignment: str, archive: Path) -> list[str]:
     """Collect the archive's notebooks into submitted/; return the students it brought in."""
     if not archive.is_file():
         raise SystemExit(f"no such archive: {archive}")
-    before = {p.parent.name for p in (course_root / "submitted").glob(f"*/{assignment}")}
+    before = {p.parent.name for p in CourseLayout(course_root).submitted.glob(f"*/{assignment}")}
     inbox = course_root / "downloaded" / assignment / "archive"
     inbox.mkdir(parents=True, exist_ok=True)
     shutil.copy(archive, inbox / archive.name)
@@ -25,6 +26,6 @@ def collect_zip(course_root: Path, assignment: str, archive: Path) -> list[str]:
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["(no log)"]
         raise SystemExit(f"nbgrader zip_collect failed: {lines[-1]}")
-    after = {p.parent.name for p in (course_root / "submitted").glob(f"*/{assignment}")}
+    after = {p.parent.name for p in CourseLayout(course_root).submitted.glob(f"*/{assignment}")}
     collected = sorted(after - before) or sorted(after)
     return collected

@@ -20,11 +20,11 @@ from typing import Any
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
 
 from autograder.grading.kernels import WarmKernelManager
+from autograder.grading.settings import Options
 
-#: Seconds each submission may run in total; the worker sets it from the command line.
-BUDGET = {"seconds": 300.0, "output_bytes": 1_000_000}
 GENUINE_CHECK = "from autograder.checker import check; "
 
 
@@ -37,17 +37,25 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 class ResilientExecute(Execute):
     """Execute with warm kernels, a per-submission deadline and kernel-death handling."""
 
+    submission_seconds = Float(
+        Options.timeout,
+        help="Seconds the whole submission may run; each cell's timeout is what is left of it.",
+    ).tag(config=True)
+    output_bytes = Integer(
+        Options.output_bytes, help="Output a submission may stream before it is truncated."
+    ).tag(config=True)
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = WarmKernelManager
         super().__init__(**kwargs)
         self._cell_timeout = self.timeout or 3600
         self._deadline = 0.0
         self._stopped: str | None = None
-        self._output_bytes = 0
+        self._streamed_bytes = 0
         self._truncated = False
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
-        self._deadline = time.monotonic() + BUDGET["seconds"]
+        self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
         return super().preprocess(nb, resources, km)
 
@@ -55,12 +63,12 @@ class ResilientExecute(Execute):
         if cell.cell_type != "code":
             return cell, resources
         if self._stopped is None and time.monotonic() >= self._deadline:
-            self._stop(f"the submission used up its {BUDGET['seconds']:g} s time limit")
+            self._stop(f"the submission used up its {self.submission_seconds:g} s time limit")
         if self._stopped is not None:
             cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell, resources
         self.timeout = max(1, min(self._cell_timeout, int(self._deadline - time.monotonic())))
-        self._output_bytes, self._truncated = 0, False
+        self._streamed_bytes, self._truncated = 0, False
         source = cell.source
         graded = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
         if graded and "check(" in source:
@@ -85,11 +93,11 @@ class ResilientExecute(Execute):
 
     def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
         size = len(str(msg.get("content", "")))
-        self._output_bytes += size
-        if self._output_bytes > BUDGET["output_bytes"]:
+        self._streamed_bytes += size
+        if self._streamed_bytes > self.output_bytes:
             if not self._truncated:
                 self._truncated = True
-                note = f"[output truncated by the grader after {BUDGET['output_bytes']:,} bytes]\n"
+                note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
                 outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
             return None
         return super().output(outs, msg, display_id, cell_index)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
-from autograder.nbgrader_run import _BIN  # noqa: F401  (puts `alembic` on PATH)
+from autograder.nbgrader_run import open_gradebook
 
 
 def export_csvs(course_root: Path, assignment: str, folder: Path) -> tuple[Path, Path]:
@@ -15,7 +15,7 @@ def export_csvs(course_root: Path, assignment: str, folder: Path) -> tuple[Path,
     folder.mkdir(parents=True, exist_ok=True)
     totals_path = folder / f"{assignment}_totals.csv"
     cells_path = folder / f"{assignment}_exercises.csv"
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_root) as gradebook:
         notebooks = gradebook.find_assignment(assignment).notebooks
         cell_names = [c.name for nb in notebooks for c in nb.grade_cells]
         max_score = sum(c.max_score for nb in notebooks for c in nb.grade_cells)

@@ -2,8 +2,9 @@
 
 nbgrader's feedback HTML shows test cells as they ran, hidden tests included, and
 their tracebacks quote the hidden code. Before the HTML is made, this preprocessor
-replaces each hidden block by a one-line note and reduces tracebacks of test
-cells to the checker's message, so learners keep the verdicts and the messages.
+replaces each hidden block by a one-line note, reduces tracebacks of test cells to
+the checker's message and drops the machine-readable verdict outputs (the report's
+data), so learners keep the verdicts and the messages as text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from traitlets import Bool
+
+from autograder.verdict import is_verdict_output
 
 _HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
@@ -39,8 +42,11 @@ class HideHiddenTests(Preprocessor):
         if "BEGIN HIDDEN TESTS" in cell.source:
             cell.source = hide_hidden_tests(cell.source)
             is_test = True
+        cell.outputs = [
+            output for output in cell.get("outputs", []) if not is_verdict_output(output)
+        ]
         if is_test:
-            for output in cell.get("outputs", []):
+            for output in cell.outputs:
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
         return cell, resources

@@ -1,10 +1,12 @@
 """Kernels forked from a warm process instead of started from scratch.
 
 A plain kernel start pays for Python, ipykernel and an 8 s TensorFlow import.
-Here each worker keeps a multiprocessing *fork server* that has imported
-:mod:`autograder.grading.warm` once; every kernel is a fork of it, which
-then applies the sandbox and runs an ordinary ipykernel on the connection file
-that jupyter_client wrote. Everything else is stock jupyter_client / nbclient.
+Here each worker keeps a multiprocessing *fork server* (started on first use) that has
+imported :mod:`autograder.grading.warm` once; every kernel is a fork of it, which then
+applies the sandbox and runs an ordinary ipykernel on the connection file that
+jupyter_client wrote. Everything else is stock jupyter_client / nbclient. The kernels'
+limits are traits of :class:`WarmProvisioner`, set through traitlets configuration
+(see :meth:`autograder.grading.settings.Options.nbgrader_config`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -24,16 +28,19 @@ from typing import Any
 import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool, Integer, Unicode
 
 from autograder.grading import sandbox
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["autograder.grading.warm"])
 
-#: Set by the worker: limits, what to hide, and whether kernels draw figures.
-SETTINGS: dict[str, Any] = {"limits": sandbox.Limits(), "hidden": None, "figures": True}
-#: Kernels alive in this worker, so a watchdog can kill them.
-LIVE: set[int] = set()
+@functools.cache
+def fork_server() -> multiprocessing.context.ForkServerContext:
+    """The multiprocessing context whose server has imported the warm modules."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.grading.warm"])
+    return context
 
 
 def _kernel_main(
@@ -79,7 +86,7 @@ def _nothing() -> None:
 
 def warm_up() -> None:
     """Start the fork server now (it imports TensorFlow once), not on the first submission."""
-    process = _CONTEXT.Process(target=_nothing)
+    process = fork_server().Process(target=_nothing)
     process.start()
     process.join()
 
@@ -98,8 +105,6 @@ class ForkedProcess:
 
     def wait(self, timeout: float | None = None) -> int | None:
         self._process.join(timeout)
-        if self._process.exitcode is not None:
-            LIVE.discard(self.pid)
         return self._process.exitcode
 
     def send_signal(self, signum: int) -> None:
@@ -116,18 +121,39 @@ class ForkedProcess:
 class WarmProvisioner(LocalProvisioner):
     """Launch the kernel as a fork of the warm fork server (same command-line semantics)."""
 
+    memory_mb = Integer(
+        Options.memory_mb, help="Memory a kernel may map, in MB, beyond the warm process's."
+    ).tag(config=True)
+    isolate = Bool(
+        Options.isolate, help="Run kernels in their own network and mount namespaces."
+    ).tag(config=True)
+    figures = Bool(
+        Options.figures, help="Draw figures (without, a figure shows as its text summary)."
+    ).tag(config=True)
+    course_root = Unicode(
+        "",
+        help="The course directory whose secrets a kernel must not see; the kernel's working "
+        "folder (the submission's) stays writable. Empty: hide nothing.",
+    ).tag(config=True)
+
+    def _hidden(self, workdir: str) -> sandbox.Hidden | None:
+        if not self.course_root:
+            return None
+        layout = CourseLayout(Path(self.course_root))
+        return sandbox.Hidden(layout.root, Path(workdir), layout.secrets())
+
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         argv = cmd[cmd.index("-f") :] if "-f" in cmd else cmd[1:]
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        process = _CONTEXT.Process(
+        limits = sandbox.Limits(memory_mb=self.memory_mb, isolate=self.isolate)
+        process = fork_server().Process(
             target=_kernel_main,
-            args=(argv, env, cwd, SETTINGS["limits"], SETTINGS["hidden"], SETTINGS["figures"]),
+            args=(argv, env, cwd, limits, self._hidden(cwd), self.figures),
             daemon=False,
         )
         process.start()
         self.process = ForkedProcess(process)
-        LIVE.add(process.pid)
         self.pid = self.pgid = process.pid
         self.cwd = cwd
         return self.connection_info

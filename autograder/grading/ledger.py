@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from autograder.layout import CourseLayout
+
 
 def fingerprint(submission: Path, *inputs: Path) -> str:
     """A hash of every file of the submission plus the grading inputs (source notebook, config)."""
@@ -28,17 +30,19 @@ class Ledger:
     """Per-student record of the last grading: fingerprint, outcome and error."""
 
     def __init__(self, course_root: Path, assignment: str) -> None:
-        self.path = course_root / ".autograder" / f"{assignment}.json"
+        self.path = CourseLayout(course_root).grader_state / f"{assignment}.json"
         try:
             self.entries: dict[str, dict] = json.loads(self.path.read_text())
         except (OSError, ValueError):
             self.entries = {}
 
-    def is_current(self, student: str, print_: str) -> bool:
-        return self.entries.get(student, {}).get("fingerprint") == print_
+    def is_current(self, student: str, current: str) -> bool:
+        """Was this student last graded with the same fingerprint?"""
+        return self.entries.get(student, {}).get("fingerprint") == current
 
-    def record(self, student: str, print_: str, ok: bool, error: str) -> None:
-        self.entries[student] = {"fingerprint": print_, "ok": ok, "error": error}
+    def record(self, student: str, current: str, ok: bool, error: str) -> None:
+        """Remember the grading of ``student`` at fingerprint ``current``."""
+        self.entries[student] = {"fingerprint": current, "ok": ok, "error": error}
         self.path.parent.mkdir(exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.entries, indent=1, sort_keys=True))

@@ -7,7 +7,6 @@ import collections
 import html
 import io
 import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -17,9 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.grading.ledger import Ledger  # noqa: E402
 from autograder.grading.scan import Flag, scan_notebook  # noqa: E402
+from autograder.layout import CourseLayout  # noqa: E402
 from autograder.nbgrader_run import CellScore, read_scores  # noqa: E402
-
-_MISTAKE = re.compile(r"likely mistake: (.*)")
+from autograder.verdict import verdicts_of  # noqa: E402
 
 
 def _png(figure: plt.Figure) -> str:
@@ -32,19 +31,18 @@ def _png(figure: plt.Figure) -> str:
 
 
 def diagnosed_mistakes(course_root: Path, assignment: str) -> collections.Counter[tuple[str, str]]:
-    """(exercise, diagnosis) → how many autograded submissions show it."""
+    """(exercise, diagnosis) → how many autograded submissions show it (read from the verdicts)."""
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    for path in (course_root / "autograded").glob(f"*/{assignment}/*.ipynb"):
+    for path in CourseLayout(course_root).autograded.glob(f"*/{assignment}/*.ipynb"):
         try:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         except (OSError, ValueError, KeyError):
             continue
         for cell in cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            for output in cell.get("outputs", []):
-                text = output.get("evalue", "") if output.get("output_type") == "error" else ""
-                found = _MISTAKE.findall(text)
-                if "ran TensorFlow ops" in text:
+            for verdict in verdicts_of(cell):
+                found = list(verdict.mistakes)
+                if verdict.kind == "tensorflow_ops":
                     found.append("called TensorFlow inside a NumPy reimplementation")
                 for diagnosis in dict.fromkeys(found):
                     counts[(grade_id.removeprefix("test_"), diagnosis)] += 1
@@ -100,7 +98,7 @@ def write_report(course_root: Path, assignment: str, folder: Path) -> Path:
     failed = [(s, e["error"]) for s, e in sorted(ledger.entries.items()) if not e["ok"]]
     flags: list[tuple[str, Flag]] = [
         (path.parts[-3], flag)
-        for path in sorted((course_root / "submitted").glob(f"*/{assignment}/*.ipynb"))
+        for path in sorted(CourseLayout(course_root).submitted.glob(f"*/{assignment}/*.ipynb"))
         for flag in scan_notebook(path)
     ]
     distribution, pass_rates = _score_plots(scores) if scores else ("", "")

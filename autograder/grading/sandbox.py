@@ -35,8 +35,8 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 class Limits:
     """What one submission's kernel may use."""
 
-    memory_mb: int = 2048
-    isolate: bool = True
+    memory_mb: int
+    isolate: bool
 
 
 @dataclass(frozen=True)

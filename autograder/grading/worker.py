@@ -1,5 +1,7 @@
 """A grading worker: ``python -m autograder.grading.worker``.
 
+Started with the run's settings as JSON (``--options``, see
+:class:`autograder.grading.settings.Options`), which become traitlets configuration.
 Reads one JSON request per line on stdin (``{"student": ...}``), autogrades that
 student's submission with nbgrader's own API and preprocessors (execution swapped
 for :class:`ResilientExecute`), writes its feedback, and answers one JSON line.
@@ -19,9 +21,12 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 
-def nbgrader_config(course_root: Path, cell_timeout: float | None = None) -> Config:
-    """The course's nbgrader_config.py, with grading-specific settings on top."""
+
+def nbgrader_config(course_root: Path, options: Options) -> Config:
+    """The course's nbgrader_config.py, with the run's settings on top."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -40,14 +45,17 @@ def nbgrader_config(course_root: Path, cell_timeout: float | None = None) -> Con
     from autograder.grading.feedback import HideHiddenTests
     from autograder.grading.sanitize import DropEmptyNbgraderMetadata
 
+    layout = CourseLayout(course_root)
     config = Config()
-    if (course_root / "nbgrader_config.py").is_file():
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
+    if layout.nbgrader_config.is_file():
+        config.merge(
+            PyFileConfigLoader(layout.nbgrader_config.name, path=str(course_root)).load_config()
+        )
     config.CourseDirectory.root = str(course_root)
-    if cell_timeout:
-        config.Execute.timeout = int(cell_timeout)
+    config.merge(options.nbgrader_config())
+    config.WarmProvisioner.course_root = str(course_root)
     # Several workers share the SQLite gradebook: wait for a lock instead of failing.
-    config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}?timeout=120"
+    config.CourseDirectory.db_url = layout.gradebook_url(lock_timeout=120)
     config.Autograde.sanitize_preprocessors = [
         ClearOutput,
         DeduplicateIds,
@@ -76,38 +84,23 @@ def _speed_up_nbgrader() -> None:
     nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
-def serve(course_root: Path, assignment: str, feedback: bool, cell_timeout: float | None) -> None:
+def serve(course_root: Path, assignment: str, options: Options) -> None:
     """Answer grading requests until stdin closes."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from autograder.grading import kernels, sandbox
+    from autograder.grading import kernels
+    from autograder.nbgrader_run import put_interpreter_on_path
 
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything printed by libraries goes to the log, not the protocol
+    put_interpreter_on_path()
     _speed_up_nbgrader()
-    config = nbgrader_config(course_root, cell_timeout)
+    config = nbgrader_config(course_root, options)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     kernels.warm_up()
     for line in sys.stdin:
         student = json.loads(line)["student"]
-        workdir = course_root / "autograded" / student / assignment
-        kernels.SETTINGS["hidden"] = sandbox.Hidden(
-            course_root=course_root,
-            workdir=workdir,
-            secrets=tuple(
-                course_root / name
-                for name in (
-                    "source",
-                    "submitted",
-                    "autograded",
-                    "feedback",
-                    "gradebook.db",
-                    ".git",
-                    ".autograder",
-                )
-            ),
-        )
         started = time.perf_counter()
         result = api.autograde(assignment, student, force=True, create=True)
         reply = {
@@ -116,7 +109,7 @@ def serve(course_root: Path, assignment: str, feedback: bool, cell_timeout: floa
             "error": _last_error(result),
             "seconds": 0.0,
         }
-        if reply["ok"] and feedback:
+        if reply["ok"] and options.feedback:
             made = api.generate_feedback(assignment, student, force=True)
             if not made["success"]:
                 reply["feedback_error"] = _last_error(made)
@@ -141,23 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--course-dir", type=Path, required=True)
     parser.add_argument("--assignment", required=True)
-    parser.add_argument("--timeout", type=float, default=300.0)
-    parser.add_argument("--memory-mb", type=int, default=2048)
-    parser.add_argument("--cell-timeout", type=float, default=None)
-    parser.add_argument("--output-bytes", type=int, default=1_000_000)
-    parser.add_argument("--no-isolation", action="store_true")
-    parser.add_argument("--no-feedback", action="store_true")
-    parser.add_argument("--figures", action="store_true")
+    parser.add_argument("--options", type=Options.from_json, default=Options())
     args = parser.parse_args()
-
-    from autograder.grading import execute, kernels, sandbox
-
-    execute.BUDGET.update(seconds=args.timeout, output_bytes=args.output_bytes)
-    kernels.SETTINGS["figures"] = args.figures
-    kernels.SETTINGS["limits"] = sandbox.Limits(
-        memory_mb=args.memory_mb, isolate=not args.no_isolation
-    )
-    serve(args.course_dir.resolve(), args.assignment, not args.no_feedback, args.cell_timeout)
+    serve(args.course_dir.resolve(), args.assignment, args.options)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+"""The settings of one grading run, with their defaults written once.
+
+``autograder grade`` builds :class:`Options` from its command line, hands it whole to
+each worker as JSON, and the worker turns it into nbgrader/traitlets configuration of
+the classes that use it (:meth:`Options.nbgrader_config`), the way nbgrader's own
+preprocessors take their settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+
+from traitlets.config import Config
+
+
+@dataclass(frozen=True)
+class Options:
+    """Knobs of a grading run."""
+
+    workers: int = max(1, os.cpu_count() or 1)
+    force: bool = False
+    #: seconds each submission may run in total
+    timeout: float = 300.0
+    #: seconds per cell; None: c.Execute.timeout of nbgrader_config.py
+    cell_timeout: float | None = None
+    #: memory per kernel, on top of what the warm process maps
+    memory_mb: int = 2048
+    #: kernels in their own network and mount namespaces
+    isolate: bool = True
+    feedback: bool = True
+    #: draw figures; they are never graded and drawing them is most of a chapter's run time
+    figures: bool = False
+    #: output a submission may stream before the grader truncates it
+    output_bytes: int = 1_000_000
+
+    def to_json(self) -> str:
+        """These settings as one line of JSON (what a worker receives)."""
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Options:
+        """Settings written by :meth:`to_json`."""
+        return cls(**json.loads(text))
+
+    def nbgrader_config(self) -> Config:
+        """These settings as configuration of the execute preprocessor and the kernels."""
+        config = Config()
+        if self.cell_timeout:
+            config.Execute.timeout = int(self.cell_timeout)
+        config.ResilientExecute.submission_seconds = float(self.timeout)
+        config.ResilientExecute.output_bytes = int(self.output_bytes)
+        config.WarmProvisioner.memory_mb = int(self.memory_mb)
+        config.WarmProvisioner.isolate = bool(self.isolate)
+        config.WarmProvisioner.figures = bool(self.figures)
+        return config

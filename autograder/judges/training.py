@@ -1,0 +1,196 @@
+"""A fixed training protocol, and what the grader reads off a learner's model after it.
+
+Training exercises are graded on outcomes: the learner's model is built with a fixed seed,
+compiled, trained for a small epoch budget and scored on a held-out split
+(:func:`train`); :class:`Trained` is what the judge then sees: the layers as
+:class:`Layer` summaries, the scores, and facts about the outputs. The contract's own
+model is trained under the same protocol only when a failure message needs its result
+(:class:`ContractOutcome`). Loss classes are called, or trained with, the same way
+(:func:`call_loss_class`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.judges.models import is_variance_scaling
+from autograder.quiet import captured_stderr
+from autograder.references import as_float32, keras, to_numpy
+from course.datasets import Split
+
+
+def initializer_name(initializer: Any) -> str:
+    """Keras's string name of an initializer object (VarianceScaling spelled out)."""
+    name = type(initializer).__name__
+    if name == "VarianceScaling":
+        return (
+            f"variance_scaling(scale={initializer.scale:g}, {initializer.mode}, "
+            f"{initializer.distribution})"
+        )
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the grader reads off one layer of a learner's model."""
+
+    kind: str
+    units: int | None = None
+    activation: str | None = None
+    initializer: str | None = None
+    he_uniform: bool = False
+
+    def __str__(self) -> str:
+        if self.kind != "Dense":
+            return self.kind
+        return f"Dense({self.units}, {self.activation}, {self.initializer})"
+
+
+def layers_of(model: Any) -> tuple[Layer, ...]:
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):  # listed by functional models only
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            layers.append(
+                Layer(
+                    "Dense",
+                    layer.units,
+                    getattr(layer.activation, "__name__", str(layer.activation)),
+                    initializer_name(layer.kernel_initializer),
+                    is_variance_scaling(layer.kernel_initializer, 2.0, "fan_in", "uniform"),
+                )
+            )
+        else:
+            layers.append(Layer(type(layer).__name__))
+    return tuple(layers)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model after the grader's training run: its layers and its held-out scores."""
+
+    layers: tuple[Layer, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+    epochs: int = 0
+    problem: str | None = None
+    #: Facts about the outputs the judge needs but the message does not list.
+    flags: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        architecture = " → ".join(map(str, self.layers)) or "no layers"
+        if self.problem:
+            return f"{architecture}: {self.problem}"
+        scores = ", ".join(f"{name} {value:.4g}" for name, value in self.scores.items())
+        return f"{architecture}; after {self.epochs} epochs: {scores}"
+
+
+class ContractOutcome:
+    """What the contract's model reaches under the grader's protocol, trained on first use."""
+
+    def __init__(self, train: Callable[[], Trained]) -> None:
+        self._train = train
+
+    @functools.cached_property
+    def trained(self) -> Trained:
+        with warnings.catch_warnings(), captured_stderr():
+            warnings.simplefilter("ignore")
+            return self._train()
+
+    def __repr__(self) -> str:
+        return repr(self.trained)
+
+
+def first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def train(
+    build: Callable[..., Any],
+    build_args: tuple,
+    data: Split,
+    compile_args: dict[str, Any],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    n_inputs: int,
+    score: Callable[[np.ndarray, Split], tuple[dict[str, float], frozenset[str]]],
+) -> Trained:
+    """Build with a fixed seed, compile, fit, and score the model on the held-out half."""
+    keras.utils.set_random_seed(seed)
+    model = build(*build_args)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    layers = layers_of(model)
+    try:
+        declared = model.input_shape
+    except Exception:  # no Input yet: the model builds on its first batch
+        declared = None
+    if isinstance(declared, tuple) and declared[-1] not in (None, n_inputs):
+        return Trained(
+            layers,
+            problem=f"the model expects inputs of shape {declared}, but the data has "
+            f"{n_inputs} features (take the input size from the arguments, not a constant)",
+        )
+    try:
+        model.compile(**compile_args)
+        model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        predictions = to_numpy(model(data.x_test, training=False))
+    except Exception as error:  # a model that cannot train is a verdict, not a crash
+        return Trained(layers_of(model), problem=f"model.fit failed: {first_line(error)}")
+    scores, flags = score(predictions, data)
+    return Trained(layers_of(model), scores, epochs, flags=flags)
+
+
+def fit_with_loss(loss: Any, epochs: int) -> np.ndarray:
+    """Train Dense(1) from fixed weights with ``loss``; return the final (kernel, bias)."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=(64, 1)).astype(np.float32)
+    y = (2 * x + 0.5 + 0.1 * rng.normal(size=(64, 1))).astype(np.float32)
+    y[::8] += 6.0  # outliers: where the linear branch matters
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(1,)),
+            keras.layers.Dense(
+                1,
+                kernel_initializer=keras.initializers.Constant(0.3),
+                bias_initializer=keras.initializers.Constant(-0.2),
+            ),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+    model.fit(x, y, epochs=epochs, batch_size=16, shuffle=False, verbose=0)
+    kernel, bias = model.get_weights()
+    return np.concatenate([kernel.ravel(), bias.ravel()]).astype(np.float64)
+
+
+def call_loss_class(
+    loss_class: Any,
+    y_true: Any = None,
+    y_pred: Any = None,
+    sample_weight: Any = None,
+    delta: float | None = None,
+    fit_epochs: int | None = None,
+) -> np.ndarray:
+    """Instantiate the class (default delta unless given), then call it or train with it."""
+    if not (isinstance(loss_class, type) and issubclass(loss_class, keras.losses.Loss)):
+        raise TypeError(f"HuberLoss must be a subclass of keras.losses.Loss, got {loss_class!r}")
+    loss = loss_class() if delta is None else loss_class(delta=delta)
+    if fit_epochs is not None:
+        try:
+            return fit_with_loss(loss, fit_epochs)
+        except Exception as error:
+            raise RuntimeError(
+                f"model.fit with this loss failed ({first_line(error)}). Write call() with "
+                "keras.ops only: inside fit the tensors are symbolic and NumPy cannot read them"
+            ) from None
+    weights = None if sample_weight is None else as_float32(sample_weight)
+    return to_numpy(loss(as_float32(y_true), as_float32(y_pred), sample_weight=weights))
