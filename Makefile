@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab release benchmark clean system-packages
+.PHONY: demo test check lab hub release benchmark clean system-packages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -12,12 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@$(MAKE) --no-print-directory system-packages
+	@$(MAKE) --no-print-directory $(PROXY)
 	touch $(STAMP)
 
 # System packages: Graphviz's `dot` draws model pictures (keras.utils.plot_model), Debian's
-# Chromium runs the browser test. Installed with apt when running as root (CI, containers);
-# otherwise a hint (the notebooks fall back to text without `dot`).
-SYSTEM_PACKAGES := dot:graphviz chromium:chromium
+# Chromium runs the browser test, npm installs JupyterHub's proxy. Installed with apt when
+# running as root (CI, containers); otherwise a hint (the notebooks fall back to text without `dot`).
+SYSTEM_PACKAGES := dot:graphviz chromium:chromium npm:npm
 system-packages:
 	@for pair in $(SYSTEM_PACKAGES); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 && continue; \
@@ -26,20 +27,40 @@ system-packages:
 	  else echo "note: $${pair%%:*} not found: install the $${pair##*:} package"; fi; \
 	done
 
+# JupyterHub's proxy (`make hub`, tests/test_hub.py), from the npm registry into hub/node_modules.
+PROXY := hub/node_modules/.bin/configurable-http-proxy
+$(PROXY): hub/package.json
+	@command -v npm >/dev/null || { echo "note: npm not found: install the npm package"; exit 0; }
+	npm install --prefix hub --no-package-lock --no-audit --no-fund --silent
+
 ## demo: generate release/ from source/ and grade the bundled sample class
 demo: $(STAMP)
 	$(BIN)/autograder demo
 
 ## test: the whole test suite (what CI runs)
-test: $(STAMP)
+test: $(STAMP) $(PROXY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## check: the inner loop: ruff and the tests that start no kernel, nbgrader or browser
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 0 -m "not nbgrader and not browser"
 
 ## lab: JupyterLab on the student notebooks
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/lab $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/release \
 	  $(if $(filter 0,$(shell id -u)),--allow-root)
+
+## hub: a demo class on JupyterHub at http://127.0.0.1:8000 (as root: makes Unix accounts)
+HUB_PREFIX ?= /opt/keras-from-scratch-hub
+hub: $(STAMP) $(PROXY)
+	@[ "$$(id -u)" = 0 ] || { echo "make hub creates the class's Unix accounts and spawns servers as them: run it as root"; exit 1; }
+	$(BIN)/python hub/setup_class.py --prefix $(HUB_PREFIX)
+	@echo "JupyterHub for the class: http://127.0.0.1:8000 (log in with the logins above; Ctrl-C stops it)"
+	cd $(HUB_PREFIX)/state && KERAS_COURSE_HUB=$(HUB_PREFIX) $(CURDIR)/$(BIN)/jupyterhub -f $(CURDIR)/hub/jupyterhub_config.py
 
 ## benchmark: plain nbgrader vs `autograder grade` on 24 mixed submissions
 benchmark: $(STAMP)

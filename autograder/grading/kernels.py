@@ -159,6 +159,16 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+def _socket_folder() -> Path:
+    """This user's private folder for kernel sockets (one shared name would clash between
+    users: a folder left by root makes another grader's kernels die at start)."""
+    folder = Path(tempfile.gettempdir()) / f"autograder-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise RuntimeError(f"{folder} belongs to another user: remove it or set TMPDIR")
+    return folder
+
+
 class WarmKernelManager(AsyncKernelManager):
     """AsyncKernelManager whose kernels are forks of the warm server, talking over IPC sockets.
 
@@ -168,9 +178,7 @@ class WarmKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.transport = "ipc"
-        folder = Path(tempfile.gettempdir()) / "autograder-kernels"
-        folder.mkdir(exist_ok=True)
-        self.ip = str(folder / uuid.uuid4().hex[:12])
+        self.ip = str(_socket_folder() / uuid.uuid4().hex[:12])
 
     async def _async_pre_start_kernel(self, **kwargs: Any) -> tuple[list[str], dict[str, Any]]:
         if self.provisioner is None:
