@@ -1,13 +1,21 @@
-"""Shared fixtures: one real nbgrader autograde run per chapter, reused by many tests."""
+"""Shared fixtures: each chapter's variant corpus graded once per session, reused by many tests.
+
+Under pytest-xdist, a session fixture is computed once per worker process: every test that
+reads a chapter's graded corpus carries that chapter's ``xdist_group`` mark (``corpus``) so
+that all of them run in one worker and the chapter is graded once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from autograder.grading.batch import BatchResult
 from autograder.submissions import Variant, load_variants
-from tests.harness import FIXTURES, SAMPLE_CLASS, GradedClass, grade_class
+from tests.harness import FIXTURES, SAMPLE_CLASS, GradedClass, grade_class, grade_fast
 
 
 def chapter_variants(assignment: str) -> list[Variant]:
@@ -15,15 +23,54 @@ def chapter_variants(assignment: str) -> list[Variant]:
     return load_variants(FIXTURES / assignment) + load_variants(SAMPLE_CLASS / assignment)
 
 
+def equivalence_variants(assignment: str) -> list[Variant]:
+    """The solution (every cell scores) and the blank release (none does): between them, each
+    cell's score is compared at both ends. What each wrong variant scores is checked on the
+    fast grader by tests/test_chapter_grading.py."""
+    return [v for v in chapter_variants(assignment) if v.name in ("solution", "blank")]
+
+
+def corpus(assignment: str) -> pytest.MarkDecorator:
+    """The xdist group of every test that reads ``assignment``'s graded corpus."""
+    return pytest.mark.xdist_group(f"corpus-{assignment}")
+
+
+@dataclass
+class FastGraded:
+    """A chapter's corpus graded by ``autograder grade``: the course, the run, the scores."""
+
+    course: Path
+    result: BatchResult
+    graded: GradedClass
+
+
+@pytest.fixture(scope="session")
+def fast_graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FastGraded]:
+    """``fast_graded(assignment)``: every variant of the chapter, graded once by the fast grader.
+
+    Tests must not change the returned course; copy it first (``shutil.copytree``).
+    """
+    cache: dict[str, FastGraded] = {}
+
+    def grade(assignment: str) -> FastGraded:
+        if assignment not in cache:
+            course = tmp_path_factory.mktemp(f"fast-{assignment}") / "course"
+            result, graded = grade_fast(course, assignment, chapter_variants(assignment))
+            cache[assignment] = FastGraded(course, result, graded)
+        return cache[assignment]
+
+    return grade
+
+
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], GradedClass]:
-    """``graded(assignment)``: every variant of that chapter, autograded once per session."""
+    """``graded(assignment)``: the chapter's equivalence batch, graded by plain nbgrader."""
     cache: dict[str, GradedClass] = {}
 
     def grade(assignment: str) -> GradedClass:
         if assignment not in cache:
-            workdir = tmp_path_factory.mktemp(f"graded-{assignment}")
-            cache[assignment] = grade_class(workdir, assignment, chapter_variants(assignment))
+            workdir = tmp_path_factory.mktemp(f"plain-{assignment}")
+            cache[assignment] = grade_class(workdir, assignment, equivalence_variants(assignment))
         return cache[assignment]
 
     return grade

@@ -95,6 +95,7 @@ def replace_cell(page: Page, marker: str, code: str) -> None:
     page.keyboard.press("Escape")
 
 
+@pytest.mark.browser
 def test_learner_validates_a_chapter_in_jupyterlab(lab):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -127,7 +128,7 @@ def test_learner_validates_a_chapter_in_jupyterlab(lab):
 
         page.get_by_role("button", name="Validate").click()
         dialog = page.locator(".jp-Dialog")
-        dialog.wait_for(timeout=30_000)
+        dialog.wait_for(timeout=120_000)
         page.wait_for_function(
             "() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
             timeout=180_000,
@@ -144,6 +145,7 @@ def test_learner_validates_a_chapter_in_jupyterlab(lab):
 
 
 @pytest.mark.nbgrader
+@pytest.mark.browser
 def test_grading_report_renders_in_the_browser(tmp_path):
     course = make_course(tmp_path / "course", "02_activations")
     write_submissions(load_variants(SAMPLE_CLASS / "02_activations"), course, "02_activations")

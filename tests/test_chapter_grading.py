@@ -1,4 +1,8 @@
-"""Every chapter, graded by real nbgrader: each variant loses exactly the points it should."""
+"""Every chapter's variant corpus, graded by `autograder grade` on real nbgrader and kernels:
+each variant loses exactly the points it should and shows the messages it should.
+
+That the fast grader scores every cell as plain `nbgrader autograde` does is proved per
+chapter in tests/test_grading.py (test_scores_identical_to_plain_nbgrader)."""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ import pytest
 
 from autograder.nbgrader_run import assignments
 from autograder.submissions import nbgrader_meta
-from tests.conftest import chapter_variants
+from tests.conftest import chapter_variants, corpus
 from tests.harness import FIXTURES, ROOT
 
 CHAPTERS = assignments(ROOT)
-VARIANTS = [(a, v) for a in CHAPTERS for v in chapter_variants(a)]
+VARIANTS = [
+    pytest.param(a, v, id=f"{a}/{v.name}", marks=corpus(a))
+    for a in CHAPTERS
+    for v in chapter_variants(a)
+]
 
 
 def graded_cells(assignment: str) -> list[str]:
@@ -20,13 +28,11 @@ def graded_cells(assignment: str) -> list[str]:
 
 
 @pytest.mark.nbgrader
-@pytest.mark.parametrize(
-    ("assignment", "variant"), VARIANTS, ids=[f"{a}/{v.name}" for a, v in VARIANTS]
-)
-def test_variant_scores_and_messages(graded, assignment, variant):
-    result = graded(assignment)
+@pytest.mark.parametrize(("assignment", "variant"), VARIANTS)
+def test_variant_scores_and_messages(fast_graded, assignment, variant):
+    result = fast_graded(assignment).graded
     assert variant.name not in result.failed, (
-        f"nbgrader could not grade {variant.name}:\n{result.failed.get(variant.name)}"
+        f"the grader could not grade {variant.name}:\n{result.failed.get(variant.name)}"
     )
     scores = result.scores[variant.name]
     cells = graded_cells(assignment)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,41 +21,29 @@ from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.nbgrader_run import assignments, autograde, read_scores
 from autograder.submissions import load_variants, parse_variant, write_submissions
-from tests.conftest import chapter_variants
+from tests.conftest import chapter_variants, corpus, equivalence_variants
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
 
 CHAPTERS = assignments(ROOT)
-QUIET = Console(file=open("/dev/null", "w"))  # noqa: SIM115
-
-
-@pytest.fixture(scope="module")
-def fast_graded(tmp_path_factory):
-    """``fast_graded(assignment)``: the same class as the plain-nbgrader harness, graded fast."""
-    cache = {}
-
-    def grade_chapter(assignment):
-        if assignment not in cache:
-            course = make_course(tmp_path_factory.mktemp(f"fast-{assignment}") / "c", assignment)
-            write_submissions(chapter_variants(assignment), course, assignment)
-            result = grade(course, assignment, Options(workers=2), QUIET)
-            cache[assignment] = (course, result)
-        return cache[assignment]
-
-    return grade_chapter
+QUIET = Console(file=io.StringIO())
 
 
 @pytest.mark.nbgrader
-@pytest.mark.parametrize("assignment", CHAPTERS)
+@pytest.mark.parametrize("assignment", [pytest.param(a, marks=corpus(a)) for a in CHAPTERS])
 def test_scores_identical_to_plain_nbgrader(graded, fast_graded, assignment):
     plain = graded(assignment)
-    course, result = fast_graded(assignment)
-    assert not result.failed and len(result.graded) == len(plain.scores)
-    assert read_scores(course, assignment) == plain.scores
+    fast = fast_graded(assignment)
+    assert not plain.failed and not fast.result.failed
+    assert len(fast.result.graded) == len(chapter_variants(assignment))
+    assert set(plain.scores) == {v.name for v in equivalence_variants(assignment)}
+    every_cell = read_scores(fast.course, assignment)
+    assert {student: every_cell[student] for student in plain.scores} == plain.scores
 
 
 @pytest.mark.nbgrader
+@corpus("02_activations")
 def test_feedback_keeps_verdicts_and_hides_hidden_tests(fast_graded):
-    course, _ = fast_graded("02_activations")
+    course = fast_graded("02_activations").course
     pages = list((course / "feedback").glob("*/02_activations/02_activations.html"))
     assert len(pages) == len(chapter_variants("02_activations"))
     for page in pages:
@@ -65,10 +55,11 @@ def test_feedback_keeps_verdicts_and_hides_hidden_tests(fast_graded):
 
 
 @pytest.mark.nbgrader
-def test_exports_and_report(fast_graded):
-    course, _ = fast_graded("02_activations")
+@corpus("02_activations")
+def test_exports_and_report(fast_graded, tmp_path):
+    course = fast_graded("02_activations").course
     scores = read_scores(course, "02_activations")
-    totals, exercises = export_csvs(course, "02_activations", course / "reports")
+    totals, exercises = export_csvs(course, "02_activations", tmp_path)
     rows = {r["student_id"]: r for r in csv.DictReader(totals.open())}
     assert set(rows) == set(scores)
     for student, cells in scores.items():
@@ -76,14 +67,16 @@ def test_exports_and_report(fast_graded):
         assert float(rows[student]["max_score"]) == sum(c.max_score for c in cells.values())
     per_cell = list(csv.DictReader(exercises.open()))
     assert set(per_cell[0]) == {"student_id", "total", *next(iter(scores.values()))}
-    report = write_report(course, "02_activations", course / "reports").read_text()
+    report = write_report(course, "02_activations", tmp_path).read_text()
     assert report.count("data:image/png;base64") == 3
     assert "Subtract the maximum" in report  # the naive softmax is among the top mistakes
 
 
 @pytest.mark.nbgrader
-def test_rerun_grades_only_new_or_changed_work(fast_graded):
-    course, first = fast_graded("02_activations")
+@corpus("02_activations")
+def test_rerun_grades_only_new_or_changed_work(fast_graded, tmp_path):
+    graded_once = fast_graded("02_activations")
+    course, first = shutil.copytree(graded_once.course, tmp_path / "course"), graded_once.result
     again = grade(course, "02_activations", Options(workers=2), QUIET)
     assert again.graded == [] and len(again.skipped) == len(first.graded)
     blank = course / "submitted" / "blank" / "02_activations" / "02_activations.ipynb"
@@ -203,8 +196,9 @@ def _figure_outputs(notebook: Path) -> set[str]:
 
 
 @pytest.mark.nbgrader
+@corpus("02_activations")
 def test_figures_are_not_drawn_by_default(fast_graded):
-    course, _ = fast_graded("02_activations")
+    course = fast_graded("02_activations").course
     autograded = course / "autograded" / "solution" / "02_activations" / "02_activations.ipynb"
     assert _figure_outputs(autograded) == {"text/plain"}
 

@@ -18,6 +18,8 @@ from autograder.submissions import Variant, build_submission, load_variants, wri
 from tests.harness import ROOT, GradedClass, make_course
 from tests.hostile import STRUCTURAL
 
+# Every test reads one graded batch (the module fixture): keep them in one xdist worker.
+pytestmark = pytest.mark.xdist_group("hostile")
 ASSIGNMENT = "02_activations"
 CODE_LEVEL = load_variants(ROOT / "tests" / "fixtures" / "hostile" / ASSIGNMENT)
 ALL = "all"
