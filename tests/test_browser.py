@@ -83,6 +83,18 @@ def lab(tmp_path_factory):
     server.wait(timeout=30)
 
 
+def press_validate(page: Page) -> str:
+    """Press the notebook's Validate button; the dialog's text once validation has finished."""
+    page.get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
+        timeout=180_000,
+    )
+    return dialog.inner_text()
+
+
 def replace_cell(page: Page, marker: str, code: str) -> None:
     """Replace the source of the code cell that contains ``marker`` by ``code``."""
     cell = page.locator(".jp-CodeCell").filter(has_text=marker).first
@@ -126,14 +138,7 @@ def test_learner_validates_a_chapter_in_jupyterlab(lab):
         page.wait_for_timeout(500)
         page.screenshot(path=ARTIFACTS / "jupyterlab_chapter.png")
 
-        page.get_by_role("button", name="Validate").click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.wait_for(timeout=120_000)
-        page.wait_for_function(
-            "() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
-            timeout=180_000,
-        )
-        text = dialog.inner_text()
+        text = press_validate(page)
         (ARTIFACTS / "jupyterlab_validate.txt").write_text(text)
         page.screenshot(path=ARTIFACTS / "jupyterlab_validate.png")
         browser.close()

@@ -37,6 +37,7 @@ from tests.test_browser import (
     CHROMIUM_ARGS,
     CORRECT_SIGMOID,
     WRONG_SOFTMAX,
+    press_validate,
     replace_cell,
 )
 
@@ -227,14 +228,7 @@ def fetch_edit_submit(page: Page, user: str, softmax: str, validate: bool) -> st
     page.locator(".jp-mod-dirty").wait_for(state="detached", timeout=30_000)
     text = ""
     if validate:
-        page.get_by_role("button", name="Validate").click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.wait_for(timeout=120_000)
-        page.wait_for_function(
-            "() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
-            timeout=180_000,
-        )
-        text = dialog.inner_text()
+        text = press_validate(page)
         page.keyboard.press("Escape")
     open_assignments(page)
     page.locator("#fetched_assignments_list .list_item", has_text=CHAPTER).get_by_role(
