@@ -142,8 +142,17 @@ class WarmProvisioner(LocalProvisioner):
         layout = CourseLayout(Path(self.course_root))
         return sandbox.Hidden(layout.root, Path(workdir), layout.secrets())
 
+    flavour = Unicode(
+        "full",
+        help="'full': TensorFlow and Keras preloaded; 'numpy': a kernel in which TensorFlow and "
+        "Keras cannot be imported (NumPy exercises are judged there).",
+    ).tag(config=True)
+
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         argv = cmd[cmd.index("-f") :] if "-f" in cmd else cmd[1:]
+        if self.flavour == "numpy":
+            command = [sys.executable, "-m", "autograder.grading.numpy_kernel", *argv]
+            return await super().launch_kernel(command, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
         limits = sandbox.Limits(memory_mb=self.memory_mb, isolate=self.isolate)
@@ -175,6 +184,8 @@ class WarmKernelManager(AsyncKernelManager):
     IPC (Unix-socket) transport keeps working inside the kernel's empty network namespace.
     """
 
+    flavour = Unicode("full", help="The kernels' flavour (see WarmProvisioner.flavour).")
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.transport = "ipc"
@@ -186,6 +197,7 @@ class WarmKernelManager(AsyncKernelManager):
             self.provisioner = WarmProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
             )
+            self.provisioner.flavour = self.flavour
         return await super()._async_pre_start_kernel(**kwargs)
 
     def client(self, **kwargs: Any) -> Any:
