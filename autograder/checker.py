@@ -24,7 +24,7 @@ from autograder.quiet import captured_stderr
 from autograder.registry import Case, Exercise, get_exercise
 from autograder.verdict import Verdict, publish
 
-__all__ = ["CheckFailed", "check"]
+__all__ = ["CheckFailed", "LearnerError", "Remote", "check", "evaluate"]
 
 # NumPy's comparison helpers as they were before any learner code ran.
 _NUMPY_HELPERS = {
@@ -86,8 +86,50 @@ def _expected(exercise: Exercise, case: Case) -> tuple[Any, ValueError | None]:
         return None, error
 
 
+class Remote:
+    """A learner's function that lives in another process (see :mod:`autograder.grading.judge`).
+
+    :meth:`fill` calls it on ``run.args``/``run.kwargs`` there and records in ``run`` what
+    came back: the value, the error, the arguments after the call, warnings and stderr.
+    """
+
+    def fill(self, exercise: Exercise, run: LearnerRun) -> None:
+        raise NotImplementedError
+
+
+class LearnerError(Exception):
+    """An exception raised by learner code in another process, as the judge received it."""
+
+    def __init__(self, kind: str, mro: list[str], message: str, where: list | None) -> None:
+        super().__init__(message)
+        self.kind, self.mro, self.where = kind, mro, where
+
+    def line(self) -> str:
+        """The exception as :func:`_error_line` words a local one."""
+        where = ""
+        if self.where:
+            lineno, function, text = self.where
+            where = f" (line {lineno} in {function}: {text})"
+        return f"{self.kind}: {self}{where}"
+
+
+def _is_kind(error: BaseException | None, kind: str, exactly: bool = False) -> bool:
+    if isinstance(error, LearnerError):
+        return error.kind == kind if exactly else kind in error.mro
+    if error is None:
+        return False
+    return type(error).__name__ == kind if exactly else kind in _mro_names(error)
+
+
+def _mro_names(error: BaseException) -> list[str]:
+    return [klass.__name__ for klass in type(error).__mro__]
+
+
 def _run_learner(exercise: Exercise, fn: Callable[..., Any], case: Case) -> LearnerRun:
     run = LearnerRun(args=snapshot(case.args), kwargs=snapshot(dict(case.kwargs)))
+    if isinstance(fn, Remote):
+        fn.fill(exercise, run)
+        return run
     with (
         warnings.catch_warnings(record=True) as caught,
         captured_stderr() as stderr,
@@ -118,6 +160,8 @@ def _call_text(exercise: Exercise, case: Case) -> str:
 
 
 def _error_line(error: Exception) -> str:
+    if isinstance(error, LearnerError):
+        return error.line()
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (line {frames[-1].lineno} in {frames[-1].name}: {frames[-1].line})" if frames else ""
     return f"{type(error).__name__}: {error}{where}"
@@ -165,10 +209,13 @@ def _failure(exercise: Exercise, kind: str, headline: str, **parts: Any) -> Verd
 
 
 def _verdict(
-    exercise: Exercise, fn: Callable[..., Any], case: Case
+    exercise: Exercise,
+    fn: Callable[..., Any],
+    case: Case,
+    expected: tuple[Any, ValueError | None] | None = None,
 ) -> tuple[Verdict | None, LearnerRun]:
     """None when the case passes, else the failed verdict (without notes)."""
-    expected, expected_error = _expected(exercise, case)
+    expected, expected_error = expected or _expected(exercise, case)
     run = _run_learner(exercise, fn, case)
     name = exercise.name
     if run.tensorflow.ops:
@@ -187,14 +234,23 @@ def _verdict(
             f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
             f"{name} ran. That switches off the grader's integrity check, so it scores zero.",
         ), run
-    if type(run.error) is NotImplementedError:  # not subclasses such as StdinNotImplementedError
+    if _is_kind(run.error, "NumPyOnlyError"):
+        return _failure(
+            exercise,
+            "tensorflow_ops",
+            f"{name} called TensorFlow or Keras ({run.error}) while computing its result. This "
+            "exercise must be written with NumPy only, so it scores zero. Compute it with NumPy "
+            "(np.exp, np.maximum, ...) instead of calling tf / keras.",
+        ), run
+    # not subclasses such as StdinNotImplementedError
+    if _is_kind(run.error, "NotImplementedError", exactly=True):
         return _failure(
             exercise,
             "not_implemented",
             f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.",
         ), run
     if expected_error is not None:
-        if isinstance(run.error, ValueError):
+        if _is_kind(run.error, "ValueError"):
             return None, run
         got = _error_line(run.error) if run.error else f"returned {run.value!r}"
         return _failure(
@@ -279,6 +335,48 @@ def _notes(runs: list[LearnerRun]) -> list[str]:
     return notes
 
 
+Expectations = dict[tuple[str, bool], list[tuple[Case, tuple[Any, ValueError | None]]]]
+
+
+def _cases_and_expected(
+    exercise: Exercise, hidden: bool, cache: Expectations | None
+) -> list[tuple[Case, tuple[Any, ValueError | None]]]:
+    """The exercise's cases with the reference's answers (computed once per ``cache``)."""
+    key = (exercise.name, hidden)
+    if cache is not None and key in cache:
+        return cache[key]
+    pairs = [(case, _expected(exercise, case)) for case in exercise.cases(hidden)]
+    if cache is not None:
+        cache[key] = pairs
+    return pairs
+
+
+def evaluate(
+    exercise: Exercise, fn: Callable[..., Any], hidden: bool, cache: Expectations | None = None
+) -> Verdict:
+    """The verdict on ``fn`` for this exercise's visible (and ``hidden``) cases.
+
+    ``fn`` may be a :class:`Remote`; ``cache`` keeps the reference's answers between calls.
+    """
+    name = exercise.name
+    if not callable(fn):
+        return _failure(
+            exercise, "not_callable", f"{name} must be a function, got {type(fn).__name__}"
+        )
+    pairs = _cases_and_expected(exercise, hidden, cache)
+    runs = []
+    for case, expected in pairs:
+        failure, run = _verdict(exercise, fn, case, expected)
+        runs.append(run)
+        if failure is not None:
+            return failure.with_notes(_notes(runs))
+    kind = "visible and hidden" if hidden else "visible"
+    exact = exercise.rtol == 0 and exercise.atol == 0
+    tolerance = "" if exact else f" (rtol={exercise.rtol:g}, atol={exercise.atol:g})"
+    headline = f"{name} matches {exercise.reference_name} on {len(pairs)} {kind} cases{tolerance}."
+    return Verdict(name, True, headline).with_notes(_notes(runs))
+
+
 def check(name: str, fn: Callable[..., Any], *, hidden: bool = False) -> None:
     """Check the learner's ``fn`` against exercise ``name``; raise CheckFailed on a mismatch.
 
@@ -287,26 +385,14 @@ def check(name: str, fn: Callable[..., Any], *, hidden: bool = False) -> None:
     (or raised) as text and, in a notebook, also published for the grader to read.
     """
     __tracebackhide__ = True
-    exercise = get_exercise(name)
-    if not callable(fn):
-        verdict = _failure(
-            exercise, "not_callable", f"{name} must be a function, got {type(fn).__name__}"
-        )
+    verdict = evaluate(get_exercise(name), fn, hidden)
+    if not verdict.passed:
         publish(verdict)
-        raise CheckFailed(verdict.headline)
-    cases = exercise.cases(hidden)
-    runs = []
-    for case in cases:
-        failure, run = _verdict(exercise, fn, case)
-        runs.append(run)
-        if failure is not None:
-            verdict = failure.with_notes(_notes(runs))
-            publish(verdict)
-            raise CheckFailed(verdict.text())
-    kind = "visible and hidden" if hidden else "visible"
-    exact = exercise.rtol == 0 and exercise.atol == 0
-    tolerance = "" if exact else f" (rtol={exercise.rtol:g}, atol={exercise.atol:g})"
-    headline = f"{name} matches {exercise.reference_name} on {len(cases)} {kind} cases{tolerance}."
-    verdict = Verdict(name, True, headline).with_notes(_notes(runs))
+        raise CheckFailed(message(verdict))
     print(verdict.text())
     publish(verdict)
+
+
+def message(verdict: Verdict) -> str:
+    """What a failed check raises (a function that is not callable: its headline only)."""
+    return verdict.headline if verdict.kind == "not_callable" else verdict.text()

@@ -71,6 +71,12 @@ class Exercise:
     #: ``judge(got, expected, case)`` returns what is wrong, or None; the default compares
     #: numbers within the tolerance (strings exactly). Use it for models, distributions, training.
     judge: Callable[[Any, Any, Case], str | None] | None = None
+    #: In ``autograder grade``, run ``call`` inside the learner's kernel (it needs the
+    #: learner's live objects, e.g. to subclass or train with them) rather than in the judge.
+    hook_in_kernel: bool = False
+    #: In ``autograder grade``, keep the weights of a model the learner hands back (False:
+    #: the judge's rebuilt model keeps what its initializers draw under the judge's seed).
+    hand_back_weights: bool = True
 
     def invoke(self, fn: Callable[..., Any], case_args: tuple, case_kwargs: dict) -> Any:
         """Call a learner-side ``fn`` the way this exercise calls it."""

@@ -8,20 +8,36 @@ Differences from stock nbgrader (everything else, including scoring, is unchange
   remaining code cell gets an error output saying why (an unexecuted test cell
   would otherwise count as passed), and the batch goes on;
 - a cell's output is capped while it streams, so a flood cannot exhaust the worker;
-- a graded cell that calls ``check`` first re-binds ``check`` to the genuine checker
-  (on its first line, so line numbers stay), so ``check = lambda *a: None`` in a
-  learner cell gains nothing. (The static scan flags such code for the instructor.)
+- a test cell is not run in the learner's kernel: the trusted judge
+  (:mod:`autograder.grading.judge`) decides its checks, calling the learner's functions
+  in the kernel (NumPy exercises in a second kernel without TensorFlow, which replays the
+  submission's other code cells first), and the cell's outputs are the judge's verdicts;
+- a graded cell the judge cannot read (not only ``check`` calls) runs in the kernel, and
+  first re-binds ``check`` to the genuine checker (on its first line, so line numbers stay).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 from typing import Any
 
+import nbformat
+from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
+from autograder import runner
+from autograder.grading.judge import (
+    PREPARE_NUMPY,
+    Judge,
+    NoAnswer,
+    check_calls,
+    outputs_of,
+    replay_code,
+)
 from autograder.grading.kernels import WarmKernelManager
 from autograder.grading.settings import Options
 
@@ -34,7 +50,63 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     )
 
 
-class ResilientExecute(Execute):
+@functools.cache
+def judge() -> Judge:
+    """This worker's judge (its reference answers serve every submission it grades)."""
+    return Judge()
+
+
+class OutputCap:
+    """Caps what a cell may stream; results for the judge are kept apart and not counted."""
+
+    output_bytes: int
+
+    def _reset_cap(self) -> None:
+        self._streamed_bytes, self._truncated = 0, False
+
+    def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
+        content = msg.get("content", {})
+        if runner.MIME_TYPE in (content.get("data") or {}):
+            outs[:] = [o for o in outs if runner.MIME_TYPE not in o.get("data", {})]
+            return super().output(outs, msg, display_id, cell_index)
+        self._streamed_bytes += len(str(content))
+        if self._streamed_bytes > self.output_bytes:
+            if not self._truncated:
+                self._truncated = True
+                note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
+                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class NumPyKernel(OutputCap, NotebookClient):
+    """The submission's second kernel, without TensorFlow, where NumPy exercises are called."""
+
+    def __init__(self, output_bytes: int, **kwargs: Any) -> None:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
+        super().__init__(notebook, allow_errors=True, **kwargs)
+        self.output_bytes = output_bytes
+        self.km = WarmKernelManager(config=self.config, flavour="numpy", kernel_name="python3")
+        self.start_new_kernel()
+        self.start_new_kernel_client()
+
+    def run(self, code: str, timeout: float) -> list[NotebookNode]:
+        """Outputs of ``code``, or NoAnswer when the kernel dies or runs out of time."""
+        self.timeout = max(1, int(timeout))
+        self._reset_cap()
+        cell = nbformat.v4.new_code_cell(code)
+        try:
+            self.execute_cell(cell, 0, store_history=False)
+        except Exception as error:  # DeadKernelError, CellTimeoutError, ...
+            raise NoAnswer(f"the NumPy kernel stopped ({type(error).__name__})") from None
+        return cell.outputs
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):  # already gone
+            self._cleanup_kernel()
+
+
+class ResilientExecute(OutputCap, Execute):
     """Execute with warm kernels, a per-submission deadline and kernel-death handling."""
 
     submission_seconds = Float(
@@ -51,13 +123,23 @@ class ResilientExecute(Execute):
         self._cell_timeout = self.timeout or 3600
         self._deadline = 0.0
         self._stopped: str | None = None
-        self._streamed_bytes = 0
-        self._truncated = False
+        self._numpy: NumPyKernel | None = None
+        self._to_replay: list[tuple[str, str]] = []
+        self._reset_cap()
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
-        return super().preprocess(nb, resources, km)
+        self._to_replay = [("", PREPARE_NUMPY)]
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._numpy is not None:
+                self._numpy.stop()
+                self._numpy = None
+
+    def _left(self) -> float:
+        return self._deadline - time.monotonic()
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
@@ -67,10 +149,22 @@ class ResilientExecute(Execute):
         if self._stopped is not None:
             cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell, resources
-        self.timeout = max(1, min(self._cell_timeout, int(self._deadline - time.monotonic())))
-        self._streamed_bytes, self._truncated = 0, False
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        test = grading.get("grade", False) and not grading.get("solution", False)
+        calls = check_calls(cell.source) if test else None
+        if calls is not None:
+            full = functools.partial(self._run_in_kernel, index=index)
+            cell.outputs = outputs_of(judge().verdicts(calls, full, self._run_in_numpy))
+            cell.execution_count = None
+            return cell, resources
+        if not test:
+            self._to_replay.append((f"cell {index}", cell.source))
+        return self._execute(cell, resources, index, graded=bool(grading.get("grade")))
+
+    def _execute(self, cell: NotebookNode, resources: Any, index: int, graded: bool):
+        self.timeout = max(1, min(self._cell_timeout, int(self._left())))
+        self._reset_cap()
         source = cell.source
-        graded = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
         if graded and "check(" in source:
             cell.source = GENUINE_CHECK + source
         try:
@@ -83,6 +177,38 @@ class ResilientExecute(Execute):
         finally:
             cell.source = source
 
+    def _run_in_kernel(self, code: str, index: int) -> list[NotebookNode]:
+        """Outputs of ``code`` in the notebook's kernel (for the judge's calls)."""
+        if self._stopped is not None or self._left() <= 0:
+            raise NoAnswer(self._stopped or "the submission used up its time limit")
+        self.timeout = max(1, min(self._cell_timeout, int(self._left())))
+        self._reset_cap()
+        cell = nbformat.v4.new_code_cell(code)
+        try:
+            self.execute_cell(cell, index, store_history=False)
+        except Exception as error:
+            reason = f"the kernel stopped while running the checks ({type(error).__name__})"
+            self._stop(reason)
+            raise NoAnswer(reason) from None
+        return cell.outputs
+
+    def _run_in_numpy(self, code: str) -> list[NotebookNode]:
+        """Outputs of ``code`` in the NumPy kernel, once the cells before it are replayed there."""
+        if self._left() <= 0:
+            raise NoAnswer("the submission used up its time limit")
+        if self._numpy is None:
+            try:
+                self._numpy = NumPyKernel(
+                    self.output_bytes, config=self.config, timeout=int(self._left())
+                )
+            except Exception as error:
+                raise NoAnswer(f"the NumPy kernel did not start ({error})") from None
+        while self._to_replay:
+            label, source = self._to_replay.pop(0)
+            step = source if not label else replay_code(source, label)
+            self._numpy.run(step, self._left())
+        return self._numpy.run(code, self._left())
+
     def _stop(self, reason: str) -> None:
         self._stopped = reason
         try:
@@ -90,14 +216,3 @@ class ResilientExecute(Execute):
                 self.km.provisioner.process.kill()
         except Exception:  # already gone
             pass
-
-    def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
-        size = len(str(msg.get("content", "")))
-        self._streamed_bytes += size
-        if self._streamed_bytes > self.output_bytes:
-            if not self._truncated:
-                self._truncated = True
-                note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
-                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
-            return None
-        return super().output(outs, msg, display_id, cell_index)

@@ -2,7 +2,7 @@
 
 base: solution
 lost: test_sigmoid, test_tanh, test_softmax
-message: test_sigmoid: ran TensorFlow ops
+message: test_sigmoid: called TensorFlow or Keras
 message: test_softmax: NumPy only
 """
 # %% sigmoid

@@ -1,0 +1,282 @@
+"""The trusted judge: every graded check of ``autograder grade`` is decided here.
+
+A test cell is never run in the learner's kernel. The judge reads its ``check(...)``
+calls from the cell's source (the gradebook's copy: nbgrader restores test cells), and
+for each one runs the checker's own logic (:func:`autograder.checker.evaluate`) in
+this process, where the registry, the references and the expected values live. The
+learner's function is a :class:`RemoteFunction`: each call sends the case's inputs to a
+kernel as wire data (:mod:`autograder.wire`), the kernel calls the function there
+(:mod:`autograder.runner`) and sends back only data. NumPy exercises run in a kernel
+without TensorFlow and Keras (the "numpy" flavour), which first replays the
+submission's other code cells; exercises that need Keras run in the notebook's own
+kernel. Verdicts are worded exactly as an interactive ``check`` words them, and the
+reference's answers are computed once per worker and reused for every submission.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from nbformat import NotebookNode
+
+from autograder import runner, wire
+from autograder.checker import Expectations, LearnerError, LearnerRun, Remote, evaluate, message
+from autograder.integrity import TensorFlowReport
+from autograder.judges.handback import hand_back, take_back
+from autograder.registry import Exercise, get_exercise
+from autograder.verdict import MIME_TYPE as VERDICT_MIME
+from autograder.verdict import Verdict
+
+#: Runs ``code`` in a kernel and returns its outputs, or raises :class:`NoAnswer`.
+Execute = Callable[[str], list[NotebookNode]]
+
+
+class NoAnswer(Exception):
+    """The kernel did not answer (it died, ran out of time, or sent no result)."""
+
+
+@dataclass(frozen=True)
+class CheckCall:
+    """One ``check("name", fn[, hidden=True])`` line of a test cell."""
+
+    exercise: str
+    function: str
+    hidden: bool
+
+
+def check_calls(source: str) -> list[CheckCall] | None:
+    """The cell's check calls, or None when the cell holds anything else."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    calls = []
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "check"
+            and len(call.args) == 2
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+            and isinstance(call.args[1], ast.Name)
+            and all(k.arg == "hidden" and isinstance(k.value, ast.Constant) for k in call.keywords)
+        ):
+            return None
+        hidden = any(bool(k.value.value) for k in call.keywords)
+        calls.append(CheckCall(call.args[0].value, call.args[1].id, hidden))
+    return calls or None
+
+
+def _restore(sent: Any, after: Any) -> Any:
+    """The argument as the learner's call left it, in the type the judge sent."""
+    if (
+        isinstance(sent, list | tuple)
+        and isinstance(after, list | tuple)
+        and len(sent) == len(after)
+    ):
+        return type(sent)(_restore(s, a) for s, a in zip(sent, after, strict=True))
+    if isinstance(sent, dict) and isinstance(after, dict) and sent.keys() == after.keys():
+        return {k: _restore(sent[k], after[k]) for k in sent}
+    if isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
+        sent.bit_generator.state = after.bit_generator.state
+        return sent
+    if isinstance(sent, np.ndarray) and not isinstance(after, np.ndarray):
+        return sent  # the learner's side could not send it back: nothing to compare
+    return after
+
+
+def _write_back(sent: Any, after: Any) -> None:
+    """Mirror in-place changes (arrays, generator states) into the judge's own arguments."""
+    if isinstance(sent, list | tuple) and isinstance(after, list | tuple):
+        for s, a in zip(sent, after, strict=False):
+            _write_back(s, a)
+    elif isinstance(sent, dict) and isinstance(after, dict):
+        for key in sent.keys() & after.keys():
+            _write_back(sent[key], after[key])
+    elif isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
+        sent.bit_generator.state = after.bit_generator.state
+    elif (
+        isinstance(sent, np.ndarray)
+        and isinstance(after, np.ndarray)
+        and sent.shape == after.shape
+        and sent.flags.writeable
+    ):
+        np.copyto(sent, after, casting="unsafe")
+
+
+def _request_code(function: str, request: str) -> str:
+    return f"__import__('autograder.runner', fromlist=['call']).call({function!r}, {request!r})"
+
+
+class RemoteFunction(Remote):
+    """The learner's ``function``, called in a kernel with data going both ways."""
+
+    def __init__(self, execute: Execute, function: str, exercise: Exercise) -> None:
+        self._execute = execute
+        self._function = function
+        self._exercise = exercise
+        self._run: LearnerRun | None = None
+
+    def _ask(self, args: tuple, kwargs: dict, hook: bool) -> dict[str, Any]:
+        request = wire.dumps(
+            {
+                "args": tuple(hand_back(a) for a in args),
+                "kwargs": {k: hand_back(v) for k, v in kwargs.items()},
+                "exercise": self._exercise.name if hook else "",
+            }
+        )
+        try:
+            outputs = self._execute(_request_code(self._function, request))
+        except NoAnswer as error:
+            raise LearnerError("NoAnswer", ["NoAnswer"], str(error), None) from None
+        texts = [
+            o["data"][runner.MIME_TYPE]
+            for o in outputs
+            if o.get("output_type") == "display_data" and runner.MIME_TYPE in o.get("data", {})
+        ]
+        if not texts:
+            raise LearnerError(
+                "NoAnswer", ["NoAnswer"], "the kernel sent no result for this call", None
+            )
+        try:
+            reply = wire.loads(texts[-1])
+            if not isinstance(reply, dict):
+                raise wire.WireError("a result must be a dict")
+        except wire.WireError as error:
+            raise LearnerError(
+                "NoAnswer", ["NoAnswer"], f"unreadable result: {error}", None
+            ) from None
+        return reply
+
+    def _error(self, reply: dict[str, Any]) -> LearnerError | None:
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            return None
+        where = error.get("where")
+        if not (isinstance(where, list) and len(where) == 3):
+            where = None
+        return LearnerError(
+            str(error.get("type", "Exception"))[:100],
+            [str(name)[:100] for name in error.get("mro", [])][:20],
+            str(error.get("message", ""))[:2000],
+            where,
+        )
+
+    def _note(self, reply: dict[str, Any]) -> None:
+        if self._run is not None:
+            self._run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
+            self._run.stderr += str(reply.get("stderr", ""))[:2000]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """A plain call, for the exercise's own ``call`` hook running in the judge."""
+        reply = self._ask(args, kwargs, hook=False)
+        self._note(reply)
+        _write_back(args, reply.get("args"))
+        _write_back(kwargs, reply.get("kwargs"))
+        error = self._error(reply)
+        if error is not None:
+            raise error
+        return take_back(reply.get("value"), weights=self._exercise.hand_back_weights)
+
+    def fill(self, exercise: Exercise, run: LearnerRun) -> None:
+        self._run = run
+        try:
+            if exercise.call is not None and not exercise.hook_in_kernel:
+                run.value = exercise.invoke(self, run.args, run.kwargs)
+                return
+            reply = self._ask(run.args, run.kwargs, hook=exercise.hook_in_kernel)
+        except Exception as error:  # the learner's exception, or a hook's verdict on it
+            run.error = error
+            return
+        finally:
+            self._run = None
+        run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
+        run.stderr += str(reply.get("stderr", ""))[:2000]
+        run.error = self._error(reply)
+        run.value = take_back(reply.get("value"), weights=exercise.hand_back_weights)
+        run.args = _restore(run.args, reply.get("args"))
+        run.kwargs = _restore(run.kwargs, reply.get("kwargs"))
+        watched = reply.get("tensorflow")
+        if exercise.numpy_only and isinstance(watched, dict):
+            ops = [str(op) for op in watched.get("ops", []) if op not in exercise.allowed_ops]
+            run.tensorflow = TensorFlowReport(
+                ops[:50], [str(t) for t in watched.get("tampered", [])]
+            )
+
+
+def in_numpy_kernel(exercise: Exercise) -> bool:
+    """NumPy exercises whose inputs are plain data run where TensorFlow is absent."""
+    return exercise.numpy_only and not exercise.hook_in_kernel
+
+
+def outputs_of(verdicts: list[Verdict]) -> list[NotebookNode]:
+    """The outputs an interactive check would have left in the cell, for these verdicts."""
+    outputs = []
+    for verdict in verdicts:
+        display = NotebookNode(
+            output_type="display_data",
+            data={"text/plain": "", VERDICT_MIME: verdict.to_json()},
+            metadata={},
+        )
+        if verdict.passed:
+            text = verdict.text() + "\n"
+            outputs += [NotebookNode(output_type="stream", name="stdout", text=text), display]
+            continue
+        lines = message(verdict).splitlines() or [""]
+        outputs += [
+            display,
+            NotebookNode(
+                output_type="error",
+                ename="CheckFailed",
+                evalue=message(verdict),
+                traceback=[f"CheckFailed: {lines[0]}", *lines[1:]],
+            ),
+        ]
+    return outputs
+
+
+class Judge:
+    """Decides test cells for one worker; the reference's answers persist between submissions."""
+
+    def __init__(self) -> None:
+        self.expected: Expectations = {}
+
+    def verdicts(self, calls: list[CheckCall], full: Execute, numpy: Execute) -> list[Verdict]:
+        """The verdicts of a test cell's checks, stopping at the first failure as a cell does."""
+        verdicts = []
+        for call in calls:
+            exercise = get_exercise(call.exercise)
+            execute = numpy if in_numpy_kernel(exercise) else full
+            remote = RemoteFunction(execute, call.function, exercise)
+            verdict = evaluate(exercise, remote, call.hidden, self.expected)
+            verdicts.append(verdict)
+            if not verdict.passed:
+                break
+        return verdicts
+
+
+def replay_code(source: str, label: str) -> str:
+    """The code that replays one of the submission's cells in the NumPy kernel."""
+    return f"__import__('autograder.runner', fromlist=['replay']).replay({source!r}, {label!r})"
+
+
+PREPARE_NUMPY = (
+    "__import__('autograder.runner', fromlist=['forbid_tensorflow']).forbid_tensorflow()"
+)
+
+__all__ = [
+    "CheckCall",
+    "Judge",
+    "NoAnswer",
+    "PREPARE_NUMPY",
+    "RemoteFunction",
+    "check_calls",
+    "outputs_of",
+    "replay_code",
+]

@@ -1,0 +1,131 @@
+"""The learner's side of a judged check: run code cells, call a function, hand back data.
+
+During ``autograder grade`` the judge (:mod:`autograder.grading.judge`) never runs test
+cells in a learner's kernel. It asks the kernel to run the submission's other cells
+(:func:`replay`, in the NumPy kernel) and to call one function on inputs it sends
+(:func:`call`); the answer is published as one display output of :data:`MIME_TYPE`
+holding wire data (:mod:`autograder.wire`): the return value or the exception, the
+arguments as they were after the call, warnings and stderr. Learner code can change
+anything here, and so change only what it hands back. Imports NumPy only.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import sys
+import types
+import warnings
+from typing import Any
+
+from autograder import wire
+from autograder.quiet import captured_stderr
+
+MIME_TYPE = "application/vnd.autograder.result+json"
+#: Modules a NumPy exercise may not use; in the NumPy kernel they are stand-ins that refuse.
+FORBIDDEN = ("tensorflow", "keras", "tf_keras")
+
+
+class NumPyOnlyError(RuntimeError):
+    """A NumPy exercise's code reached for TensorFlow or Keras."""
+
+
+class _Refusing(types.ModuleType):
+    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, using fails."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        raise NumPyOnlyError(f"{self.__name__}.{attribute}")
+
+
+def forbid_tensorflow() -> None:
+    """Make ``import tensorflow`` / ``keras`` give modules that refuse every use."""
+    for name in FORBIDDEN:
+        sys.modules.setdefault(name, _Refusing(name))
+
+
+def _namespace() -> dict[str, Any]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
+
+
+def replay(source: str, label: str) -> None:
+    """Run a code cell statement by statement; a failing statement does not stop the rest."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        code = TransformerManager().transform_cell(source)
+        tree = ast.parse(code)
+    except Exception:
+        return
+    filename = f"<{label}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    namespace = _namespace()
+    for statement in tree.body:
+        try:
+            with warnings.catch_warnings(), captured_stderr():
+                warnings.simplefilter("ignore")
+                exec(compile(ast.Module([statement], []), filename, "exec"), namespace)
+        except BaseException:  # noqa: BLE001 - the cell's own failure, not ours
+            continue
+
+
+def _error(error: BaseException) -> dict[str, Any]:
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = [frames[-1].lineno, frames[-1].name, frames[-1].line] if frames else None
+    return {
+        "type": type(error).__name__,
+        "mro": [klass.__name__ for klass in type(error).__mro__],
+        "message": str(error)[:2000],
+        "where": where,
+    }
+
+
+def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, Any]) -> Any:
+    """Call ``fn``; with an exercise, the way it calls it (its hook needs Keras) under the watch."""
+    if not exercise:
+        return fn(*args, **kwargs)
+    from autograder.integrity import WATCH
+    from autograder.judges.handback import hand_back, take_back
+    from autograder.registry import get_exercise
+
+    chosen = get_exercise(exercise)
+    args = tuple(take_back(a) for a in args)
+    kwargs = {k: take_back(v) for k, v in kwargs.items()}
+    if not chosen.numpy_only:
+        return hand_back(chosen.invoke(fn, args, kwargs), args)
+    with WATCH.armed() as watched:
+        value = chosen.invoke(fn, args, kwargs)
+    reply["tensorflow"] = {"ops": watched.ops, "tampered": watched.tampered}
+    return hand_back(value, args)
+
+
+def call(name: str, request: str) -> None:
+    """Call the learner's ``name`` on the request's arguments; publish what happened."""
+    from IPython.display import publish_display_data
+
+    asked = wire.loads(request)
+    args, kwargs = tuple(asked["args"]), dict(asked["kwargs"])
+    reply: dict[str, Any] = {"value": None, "error": None}
+    fn = _namespace().get(name)
+    with warnings.catch_warnings(record=True) as caught, captured_stderr() as stderr:
+        warnings.simplefilter("always")
+        try:
+            if fn is None:
+                raise NameError(f"name {name!r} is not defined")
+            reply["value"] = _invoke(asked.get("exercise", ""), fn, args, kwargs, reply)
+        except Exception as error:  # the learner's exception is data for the judge
+            reply["error"] = _error(error)
+    reply["warnings"] = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    reply["stderr"] = stderr.text[:2000]
+    reply["args"], reply["kwargs"] = args, kwargs
+    try:
+        text = wire.dumps(reply)
+    except Exception as error:
+        text = wire.dumps({"value": None, "error": _error(error), "args": args, "kwargs": kwargs})
+    publish_display_data({"text/plain": "", MIME_TYPE: text})

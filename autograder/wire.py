@@ -1,0 +1,145 @@
+"""Values as bytes between the judge and a learner's kernel: JSON, with arrays as ``.npy``.
+
+Only data crosses: ``None``, booleans, numbers, strings, lists, tuples, dicts, NumPy arrays
+and scalars (as ``.npy`` read with ``allow_pickle=False``), NumPy generators (their
+bit-generator state) and, from the learner's side, a description of any other object
+(its type's name). Nothing is ever unpickled or evaluated, and :func:`loads` refuses
+documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`.
+Imports only NumPy: it runs inside kernels where TensorFlow is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+MAX_BYTES = 64 * 2**20
+MAX_DEPTH = 32
+
+
+class WireError(ValueError):
+    """A document that is not valid wire data."""
+
+
+class Opaque:
+    """An object of the learner's that is not data: only its type's name crossed."""
+
+    def __init__(self, type_name: str, text: str = "") -> None:
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text or f"<{self.type_name} object>"
+
+
+def _npy(array: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON-ready data (see the module docstring for what is kept)."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if abs(value) < 2**53 else {"$": "int", "v": str(value)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return {"$": "nd", "npy": _npy(value)}
+    if isinstance(value, np.generic) and not isinstance(value, np.object_):
+        return {"$": "scalar", "npy": _npy(np.asarray(value))}
+    if isinstance(value, np.random.Generator):
+        return {"$": "generator", "state": value.bit_generator.state}
+    if isinstance(value, tuple | list):
+        items = [encode(v, depth + 1) for v in value]
+        return {"$": "tuple", "items": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {
+            "$": "dict",
+            "items": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()],
+        }
+    try:
+        text = repr(value)[:300]
+    except Exception:
+        text = ""
+    return {"$": "opaque", "type": type(value).__name__, "text": text}
+
+
+def _array(text: Any) -> np.ndarray:
+    if not isinstance(text, str):
+        raise WireError("array data must be a string")
+    return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+
+
+def _generator(state: Any) -> np.random.Generator:
+    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+        raise WireError("only PCG64 generators cross the wire")
+    generator = np.random.Generator(np.random.PCG64())
+    generator.bit_generator.state = state
+    return generator
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """The value :func:`encode` described."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if data is None or isinstance(data, bool | int | float | str):
+        return data
+    if isinstance(data, list):
+        return [decode(item, depth + 1) for item in data]
+    if not isinstance(data, dict):
+        raise WireError(f"unexpected {type(data).__name__}")
+    tag = data.get("$")
+    if tag == "nd":
+        return _array(data.get("npy"))
+    if tag == "scalar":
+        return _array(data.get("npy"))[()]
+    if tag == "int":
+        return int(str(data.get("v")))
+    if tag == "float":
+        return float(str(data.get("v")))
+    if tag == "generator":
+        return _generator(data.get("state"))
+    if tag == "tuple":
+        return tuple(decode(item, depth + 1) for item in data.get("items", []))
+    if tag == "dict":
+        return {_key(decode(k, depth + 1)): decode(v, depth + 1) for k, v in data.get("items", [])}
+    if tag == "opaque":
+        return Opaque(str(data.get("type", "object"))[:100], str(data.get("text", ""))[:300])
+    raise WireError(f"unknown tag {tag!r}")
+
+
+def _key(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        raise WireError("arrays cannot be dict keys")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """``value`` as one JSON text."""
+    return json.dumps(encode(value))
+
+
+def loads(text: str | bytes) -> Any:
+    """The value in a JSON text from :func:`dumps`; bounded in size and depth."""
+    if len(text) > MAX_BYTES:
+        raise WireError(f"document larger than {MAX_BYTES // 2**20} MB")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise WireError(f"not JSON: {error}") from None
+    try:
+        return decode(data)
+    except WireError:
+        raise
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        raise WireError(f"invalid data: {error}") from None
