@@ -101,6 +101,7 @@ def _builder_exercise(
     reference: Callable[[Any], Any],
     call: Callable[..., Any],
     judge: Callable[[Any, Any, Case], str | None],
+    hook_in_kernel: bool = False,
 ) -> Exercise:
     """An exercise whose answer builds the specified network, judged on structure then output."""
     return Exercise(
@@ -115,6 +116,7 @@ def _builder_exercise(
         numpy_only=False,
         call=call,
         judge=never_crash(judge),
+        hook_in_kernel=hook_in_kernel,
     )
 
 
@@ -125,7 +127,7 @@ BUILD_FUNCTIONAL_MODEL = _builder_exercise(
     "build_functional_model", _reference_functional, _call_builder, judge_functional
 )
 MY_MODEL = _builder_exercise(
-    "MyModel", _reference_subclassed, _instantiate_and_call, judge_subclassed
+    "MyModel", _reference_subclassed, _instantiate_and_call, judge_subclassed, hook_in_kernel=True
 )
 
 
@@ -502,6 +504,7 @@ NUMPY_FORWARD = Exercise(
     hidden=_forward_hidden,
     params=("model", "x"),
     allowed_ops=READ_WEIGHT_OPS,
+    hook_in_kernel=True,
     mistakes=(
         Mistake(
             "the activations are missing: after x @ kernel + bias, apply each layer's own "

@@ -246,6 +246,7 @@ BUILD_REGRESSION_MLP = Exercise(
     numpy_only=False,
     call=_train_regression,
     judge=_judge_regression,
+    hand_back_weights=False,
 )
 
 # ----------------------------------------------------------------------------- digits
@@ -361,6 +362,7 @@ BUILD_DIGITS_CLASSIFIER = Exercise(
     numpy_only=False,
     call=_train_digits,
     judge=_judge_digits,
+    hand_back_weights=False,
 )
 
 # ----------------------------------------------------------------------------- hinge labels
@@ -490,6 +492,7 @@ HUBER_LOSS = Exercise(
     hidden=_huber_hidden,
     numpy_only=False,
     call=call_loss_class,
+    hook_in_kernel=True,
     mistakes=(
         Mistake(
             "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "

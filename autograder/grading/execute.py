@@ -184,12 +184,15 @@ class ResilientExecute(OutputCap, Execute):
         self.timeout = max(1, min(self._cell_timeout, int(self._left())))
         self._reset_cap()
         cell = nbformat.v4.new_code_cell(code)
+        test_cell = self.nb.cells[index]  # nbclient stores the cell it ran at its index
         try:
             self.execute_cell(cell, index, store_history=False)
         except Exception as error:
             reason = f"the kernel stopped while running the checks ({type(error).__name__})"
             self._stop(reason)
             raise NoAnswer(reason) from None
+        finally:
+            self.nb.cells[index] = test_cell
         return cell.outputs
 
     def _run_in_numpy(self, code: str) -> list[NotebookNode]:

@@ -254,7 +254,16 @@ class Judge:
             exercise = get_exercise(call.exercise)
             execute = numpy if in_numpy_kernel(exercise) else full
             remote = RemoteFunction(execute, call.function, exercise)
-            verdict = evaluate(exercise, remote, call.hidden, self.expected)
+            try:
+                verdict = evaluate(exercise, remote, call.hidden, self.expected)
+            except Exception as error:  # what came back defeated the checker: no marks, no crash
+                verdict = Verdict(
+                    exercise.name,
+                    False,
+                    f"{exercise.name} could not be judged: what it handed back could not be "
+                    f"read ({type(error).__name__}: {str(error)[:300]})",
+                    "unreadable",
+                )
             verdicts.append(verdict)
             if not verdict.passed:
                 break

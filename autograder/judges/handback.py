@@ -91,7 +91,8 @@ class HandedBack(keras.Model):
             if attribute in ATTRIBUTES:
                 rebuilt = _rebuild(layer["config"])
                 if layer["built"] and layer["weights"]:
-                    rebuilt.build((None, np.shape(layer["weights"][0])[0]))
+                    if not rebuilt.built:
+                        rebuilt.build((None, np.shape(layer["weights"][0])[0]))
                     rebuilt.set_weights(layer["weights"])
                 setattr(self, attribute, rebuilt)
         self._answers = data.get("outputs", [])
