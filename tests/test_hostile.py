@@ -132,3 +132,18 @@ def test_instructor_sees_tampering_flags(hostile, student):
 def test_honest_code_is_not_flagged():
     notebook = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert scan_notebook(notebook) == []
+
+
+@pytest.mark.nbgrader
+def test_hidden_tests_never_reach_the_kernel(hostile):
+    """Test cells are judged outside the kernel: its history holds no hidden test."""
+    course, _, graded = hostile
+    student = "prints_kernel_history"
+    notebook = nbformat.read(graded.notebooks[student], 4)
+    printed = "\n".join(
+        str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", [])
+    )
+    assert "def linear" in printed  # the learner's own cells are in the history...
+    assert "hidden=True" not in printed  # ...the test cells are not
+    feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert "def linear" in feedback.read_text() and "hidden=True" not in feedback.read_text()
