@@ -121,6 +121,13 @@ def _is_kind(error: BaseException | None, kind: str, exactly: bool = False) -> b
     return type(error).__name__ == kind if exactly else kind in _mro_names(error)
 
 
+def _missing_tensorflow(error: BaseException | None) -> bool:
+    """A NumPy kernel's import of TensorFlow or Keras failed (they are not there at all)."""
+    return _is_kind(error, "ImportError") and any(
+        name in str(error) for name in ("tensorflow", "keras")
+    )
+
+
 def _mro_names(error: BaseException) -> list[str]:
     return [klass.__name__ for klass in type(error).__mro__]
 
@@ -234,7 +241,7 @@ def _verdict(
             f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
             f"{name} ran. That switches off the grader's integrity check, so it scores zero.",
         ), run
-    if _is_kind(run.error, "NumPyOnlyError"):
+    if _is_kind(run.error, "NumPyOnlyError") or _missing_tensorflow(run.error):
         return _failure(
             exercise,
             "tensorflow_ops",

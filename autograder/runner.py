@@ -12,6 +12,8 @@ anything here, and so change only what it hands back. Imports NumPy only.
 from __future__ import annotations
 
 import ast
+import importlib.abc
+import importlib.machinery
 import linecache
 import sys
 import types
@@ -31,18 +33,39 @@ class NumPyOnlyError(RuntimeError):
 
 
 class _Refusing(types.ModuleType):
-    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, using fails."""
+    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, calling fails."""
+
+    __path__: list[str] = []
 
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        raise NumPyOnlyError(f"{self.__name__}.{attribute}")
+        return _Refusing(f"{self.__name__}.{attribute}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NumPyOnlyError(self.__name__)
+
+
+class _RefusingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports of TensorFlow's and Keras's modules give stand-ins."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name.split(".")[0] not in FORBIDDEN:
+            return None
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        return _Refusing(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run: the stand-in is the whole module."""
 
 
 def forbid_tensorflow() -> None:
-    """Make ``import tensorflow`` / ``keras`` give modules that refuse every use."""
+    """Make ``import tensorflow`` / ``keras`` (and their submodules) give stand-ins that refuse."""
+    sys.meta_path.insert(0, _RefusingFinder())
     for name in FORBIDDEN:
-        sys.modules.setdefault(name, _Refusing(name))
+        sys.modules[name] = _Refusing(name)
 
 
 def _namespace() -> dict[str, Any]:
@@ -125,7 +148,7 @@ def call(name: str, request: str) -> None:
             if fn is None:
                 raise NameError(f"name {name!r} is not defined")
             reply["value"] = _invoke(asked.get("exercise", ""), fn, args, kwargs, reply)
-        except Exception as error:  # the learner's exception is data for the judge
+        except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)
     reply["warnings"] = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     reply["stderr"] = stderr.text[:2000]

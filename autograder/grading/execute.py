@@ -50,6 +50,10 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     )
 
 
+#: How often a submission's NumPy kernel may be started (it is started again after a crash).
+NUMPY_STARTS = 3
+
+
 @functools.cache
 def judge() -> Judge:
     """This worker's judge (its reference answers serve every submission it grades)."""
@@ -84,11 +88,12 @@ class NumPyKernel(OutputCap, NotebookClient):
 
     def __init__(self, output_bytes: int, **kwargs: Any) -> None:
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
-        super().__init__(notebook, allow_errors=True, **kwargs)
+        super().__init__(notebook, allow_errors=True, interrupt_on_timeout=True, **kwargs)
         self.output_bytes = output_bytes
         self.km = WarmKernelManager(config=self.config, flavour="numpy", kernel_name="python3")
         self.start_new_kernel()
         self.start_new_kernel_client()
+        self.dead = False
 
     def run(self, code: str, timeout: float) -> list[NotebookNode]:
         """Outputs of ``code``, or NoAnswer when the kernel dies or runs out of time."""
@@ -98,6 +103,7 @@ class NumPyKernel(OutputCap, NotebookClient):
         try:
             self.execute_cell(cell, 0, store_history=False)
         except Exception as error:  # DeadKernelError, CellTimeoutError, ...
+            self.dead = True
             raise NoAnswer(f"the NumPy kernel stopped ({type(error).__name__})") from None
         return cell.outputs
 
@@ -124,19 +130,25 @@ class ResilientExecute(OutputCap, Execute):
         self._deadline = 0.0
         self._stopped: str | None = None
         self._numpy: NumPyKernel | None = None
-        self._to_replay: list[tuple[str, str]] = []
+        self._replay: list[str] = []
+        self._replayed = 0
+        self._numpy_starts = 0
+        self._flooded = False
         self._reset_cap()
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
-        self._to_replay = [("", PREPARE_NUMPY)]
+        self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
         try:
             return super().preprocess(nb, resources, km)
         finally:
-            if self._numpy is not None:
-                self._numpy.stop()
-                self._numpy = None
+            self._stop_numpy()
+
+    def _stop_numpy(self) -> None:
+        if self._numpy is not None:
+            self._numpy.stop()
+            self._numpy = None
 
     def _left(self) -> float:
         return self._deadline - time.monotonic()
@@ -154,11 +166,15 @@ class ResilientExecute(OutputCap, Execute):
         calls = check_calls(cell.source) if test else None
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)
+            self._flooded = False
             cell.outputs = outputs_of(judge().verdicts(calls, full, self._run_in_numpy))
+            if self._flooded:
+                note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
+                cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=note))
             cell.execution_count = None
             return cell, resources
         if not test:
-            self._to_replay.append((f"cell {index}", cell.source))
+            self._replay.append(replay_code(cell.source, f"cell {index}"))
         return self._execute(cell, resources, index, graded=bool(grading.get("grade")))
 
     def _execute(self, cell: NotebookNode, resources: Any, index: int, graded: bool):
@@ -193,24 +209,40 @@ class ResilientExecute(OutputCap, Execute):
             raise NoAnswer(reason) from None
         finally:
             self.nb.cells[index] = test_cell
+            self._flooded |= self._truncated
         return cell.outputs
 
     def _run_in_numpy(self, code: str) -> list[NotebookNode]:
-        """Outputs of ``code`` in the NumPy kernel, once the cells before it are replayed there."""
+        """Outputs of ``code`` in the NumPy kernel, once the cells before it are replayed there.
+
+        A NumPy kernel that died (the learner's function ended it) is started again, up to
+        :data:`NUMPY_STARTS` times, so that one function's crash costs only its own checks.
+        """
         if self._left() <= 0:
             raise NoAnswer("the submission used up its time limit")
+        if self._numpy is not None and self._numpy.dead:
+            self._stop_numpy()
         if self._numpy is None:
+            if self._numpy_starts >= NUMPY_STARTS:
+                raise NoAnswer(f"the NumPy kernel stopped {NUMPY_STARTS} times")
+            self._numpy_starts += 1
             try:
-                self._numpy = NumPyKernel(
-                    self.output_bytes, config=self.config, timeout=int(self._left())
-                )
+                self._numpy = NumPyKernel(self.output_bytes, config=self.config)
             except Exception as error:
                 raise NoAnswer(f"the NumPy kernel did not start ({error})") from None
-        while self._to_replay:
-            label, source = self._to_replay.pop(0)
-            step = source if not label else replay_code(source, label)
-            self._numpy.run(step, self._left())
-        return self._numpy.run(code, self._left())
+            self._replayed = 0
+        numpy = self._numpy
+        try:
+            while self._replayed < len(self._replay):
+                step = self._replay[self._replayed]
+                self._replayed += 1
+                numpy.run(step, self._call_timeout())
+            return numpy.run(code, self._call_timeout())
+        finally:
+            self._flooded |= numpy._truncated
+
+    def _call_timeout(self) -> float:
+        return max(1.0, min(self._cell_timeout, self._left()))
 
     def _stop(self, reason: str) -> None:
         self._stopped = reason
