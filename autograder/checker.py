@@ -366,7 +366,7 @@ def evaluate(
     ``fn`` may be a :class:`Remote`; ``cache`` keeps the reference's answers between calls.
     """
     name = exercise.name
-    if not callable(fn):
+    if not (isinstance(fn, Remote) or callable(fn)):
         return _failure(
             exercise, "not_callable", f"{name} must be a function, got {type(fn).__name__}"
         )

@@ -1,0 +1,123 @@
+"""The trusted judge's parts that need no kernel: wire data, test-cell parsing, model hand-back."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from autograder import wire
+from autograder.checker import LearnerError, LearnerRun, Remote, evaluate
+from autograder.grading.judge import CheckCall, check_calls
+from autograder.registry import get_exercise
+
+
+def test_wire_round_trips_data_with_types_kept():
+    rng = np.random.default_rng(7)
+    rng.normal()
+    value = {
+        "array": np.arange(6, dtype=np.float16).reshape(2, 3),
+        "scalar": np.float32(1.5),
+        "tuple": (1, 2.5, None, True, "text", float("nan"), 2**70),
+        "list": [np.int64(3), [np.zeros((0, 2))]],
+        "rng": rng,
+        7: "int key",
+    }
+    back = wire.loads(wire.dumps(value))
+    assert back["array"].dtype == np.float16 and back["array"].tolist() == value["array"].tolist()
+    assert type(back["scalar"]) is np.float32 and back["scalar"] == 1.5
+    assert back["tuple"][:5] == (1, 2.5, None, True, "text") and np.isnan(back["tuple"][5])
+    assert back["tuple"][6] == 2**70 and type(back["tuple"]) is tuple
+    assert type(back["list"][0]) is np.int64 and back["list"][1][0].shape == (0, 2)
+    assert back["rng"].normal() == rng.normal() and back[7] == "int key"
+
+
+def test_wire_never_unpickles():
+    """An object array would need pickle: it crosses only as its type's name."""
+    objects = np.array([{"a": 1}], dtype=object)
+    assert isinstance(wire.loads(wire.dumps(objects)), wire.Opaque)
+    buffer = io.BytesIO()
+    np.save(buffer, objects, allow_pickle=True)
+    import base64
+
+    forged = json.dumps({"$": "nd", "npy": base64.b64encode(buffer.getvalue()).decode()})
+    with pytest.raises(wire.WireError):
+        wire.loads(forged)
+    with pytest.raises(wire.WireError):
+        wire.loads(json.dumps({"$": "pickle", "data": pickle.dumps(1).hex()}))
+
+
+def test_wire_refuses_oversized_and_deep_documents(monkeypatch):
+    monkeypatch.setattr(wire, "MAX_BYTES", 1000)
+    with pytest.raises(wire.WireError, match="larger"):
+        wire.loads(wire.dumps(np.zeros(1000)))
+    deep: list = []
+    for _ in range(wire.MAX_DEPTH + 5):
+        deep = [deep]
+    with pytest.raises(wire.WireError, match="deeply"):
+        wire.loads(json.dumps(deep))
+
+
+def test_test_cells_are_read_as_check_calls_only():
+    source = (
+        '# comment\ncheck("relu", relu)\n### BEGIN HIDDEN TESTS\ncheck("relu", relu, hidden=True)\n'
+    )
+    assert check_calls(source) == [
+        CheckCall("relu", "relu", False),
+        CheckCall("relu", "relu", True),
+    ]
+    for other in ('check("relu", relu)\nprint(1)', "check(name, relu)", "x = 1", "def f(:", ""):
+        assert check_calls(other) is None
+
+
+class _Replies(Remote):
+    """A remote function whose kernel returns canned replies (the judge's view of a kernel)."""
+
+    def __init__(self, value=None, error=None):
+        self.value, self.error = value, error
+
+    def fill(self, exercise, run: LearnerRun) -> None:
+        run.value, run.error = self.value(*run.args) if self.value else None, self.error
+
+
+def test_verdicts_on_remote_answers_match_the_interactive_wording():
+    relu = get_exercise("relu")
+    good = evaluate(relu, _Replies(lambda x: np.maximum(np.asarray(x, float), 0)), hidden=True)
+    assert good.passed and "visible and hidden cases" in good.headline
+    wrong = evaluate(relu, _Replies(lambda x: np.abs(np.asarray(x, float))), hidden=False)
+    assert not wrong.passed and wrong.kind == "mismatch" and "expected:" in wrong.text()
+    missing = LearnerError("NotImplementedError", ["NotImplementedError"], "", None)
+    assert evaluate(relu, _Replies(error=missing), hidden=False).kind == "not_implemented"
+    refused = LearnerError("NumPyOnlyError", ["NumPyOnlyError"], "tensorflow.nn.relu", None)
+    verdict = evaluate(relu, _Replies(error=refused), hidden=False)
+    assert verdict.kind == "tensorflow_ops" and "tensorflow.nn.relu" in verdict.headline
+
+
+def test_reference_answers_are_computed_once_per_cache():
+    cache: dict = {}
+    relu = get_exercise("relu")
+    answer = _Replies(lambda x: np.maximum(np.asarray(x, float), 0))
+    evaluate(relu, answer, hidden=True, cache=cache)
+    first = cache[("relu", True)]
+    evaluate(relu, answer, hidden=True, cache=cache)
+    assert cache[("relu", True)] is first and len(first) > 5
+
+
+def test_handed_back_models_are_rebuilt_from_keras_classes_only():
+    from autograder.judges.handback import hand_back, take_back
+    from autograder.references import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a")], name="m")
+    data = wire.loads(wire.dumps(hand_back(model)))
+    rebuilt = take_back(data)
+    assert isinstance(rebuilt, keras.Sequential) and rebuilt.name == "m"
+    x = np.ones((1, 3), np.float32)
+    assert np.allclose(np.asarray(rebuilt(x)), np.asarray(model(x)))
+    forged = json.loads(data["config"])
+    forged["config"]["layers"][1]["module"] = "os"
+    data["config"] = json.dumps(forged)
+    with pytest.raises(ValueError, match="os"):
+        take_back(data)
