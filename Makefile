@@ -62,7 +62,7 @@ hub: $(STAMP) $(PROXY)
 	@echo "JupyterHub for the class: http://127.0.0.1:8000 (log in with the logins above; Ctrl-C stops it)"
 	cd $(HUB_PREFIX)/state && KERAS_COURSE_HUB=$(HUB_PREFIX) $(CURDIR)/$(BIN)/jupyterhub -f $(CURDIR)/hub/jupyterhub_config.py
 
-## benchmark: plain nbgrader vs `autograder grade` on 24 mixed submissions
+## benchmark: plain nbgrader vs `autograder grade`, every chapter, 8 mixed submissions each
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/grading_speed.py
 

@@ -1,13 +1,13 @@
 """Benchmark: plain `nbgrader autograde` against `autograder grade` on the same mixed batch.
 
-    .venv/bin/python benchmarks/grading_speed.py [--chapter 02_activations] [--size 24]
+    .venv/bin/python benchmarks/grading_speed.py [--chapter all] [--size 8] [--figures]
 
 Builds a batch of mixed submissions (right, blank, partly wrong, TensorFlow-calling,
 ...) from the chapter's variant files, grades one copy with stock nbgrader (serial,
 a fresh kernel and TensorFlow import per submission) and another with
 `autograder grade` (parallel workers, kernels forked from a warm process), checks
-that every cell's score is identical, and prints submissions per minute. The fast
-path runs twice: by default (figures are not drawn) and with ``--figures``.
+that every cell's score is identical, and prints submissions per minute for every
+chapter side by side (``--figures`` also times the fast path drawing figures).
 """
 
 from __future__ import annotations
@@ -42,49 +42,64 @@ def batch(chapter: str, size: int) -> list:
     ]
 
 
+CHAPTERS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
+
+
+def measure(chapter: str, size: int, runs: dict[str, Options], scratch: Path) -> dict:
+    """Seconds each grader took on one batch of the chapter, and whether all scores agree."""
+    submissions = batch(chapter, size)
+    plain_course = make_course(scratch / chapter / "plain", chapter)
+    write_submissions(submissions, plain_course, chapter)
+    started = time.perf_counter()
+    autograde(plain_course, chapter)
+    seconds = {"plain nbgrader autograde": time.perf_counter() - started}
+    plain_scores = read_scores(plain_course, chapter)
+    identical = len(plain_scores) == size
+    isolation = ""
+    for i, (name, options) in enumerate(runs.items()):
+        course = make_course(scratch / chapter / f"fast{i}", chapter)
+        write_submissions(submissions, course, chapter)
+        started = time.perf_counter()
+        result = grade(course, chapter, options, Console())
+        seconds[name] = time.perf_counter() - started
+        identical &= read_scores(course, chapter) == plain_scores
+        isolation = result.isolation
+    return {"seconds": seconds, "identical": identical, "isolation": isolation}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--chapter", default="02_activations")
-    parser.add_argument("--size", type=int, default=24)
+    parser.add_argument("--chapter", choices=[*CHAPTERS, "all"], default="all")
+    parser.add_argument("--size", type=int, default=8, help="submissions per chapter")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--figures", action="store_true", help="also time --figures")
     parser.add_argument(
         "--feedback",
         action="store_true",
         help="also write feedback HTML (plain autograde writes none)",
     )
     args = parser.parse_args()
-    submissions = batch(args.chapter, args.size)
-    runs = {
-        "autograder grade": Options(workers=args.workers, feedback=args.feedback),
-        "autograder grade --figures": Options(
+    runs = {"autograder grade": Options(workers=args.workers, feedback=args.feedback)}
+    if args.figures:
+        runs["autograder grade --figures"] = Options(
             workers=args.workers, feedback=args.feedback, figures=True
-        ),
-    }
+        )
+    chapters = CHAPTERS if args.chapter == "all" else [args.chapter]
     with tempfile.TemporaryDirectory() as scratch:
-        plain_course = make_course(Path(scratch) / "plain", args.chapter)
-        write_submissions(submissions, plain_course, args.chapter)
-        started = time.perf_counter()
-        autograde(plain_course, args.chapter)
-        seconds = {"plain nbgrader autograde": time.perf_counter() - started}
-        plain_scores = read_scores(plain_course, args.chapter)
-        identical = len(plain_scores) == args.size
-        for i, (name, options) in enumerate(runs.items()):
-            course = make_course(Path(scratch) / f"fast{i}", args.chapter)
-            write_submissions(submissions, course, args.chapter)
-            started = time.perf_counter()
-            result = grade(course, args.chapter, options, Console())
-            seconds[name] = time.perf_counter() - started
-            identical &= read_scores(course, args.chapter) == plain_scores
+        figures = {c: measure(c, args.size, runs, Path(scratch)) for c in chapters}
     print(
-        f"chapter {args.chapter}: {args.size} submissions, {os.cpu_count()} cores, "
-        f"{args.workers} workers ({result.isolation})"
+        f"{args.size} submissions per chapter, {os.cpu_count()} cores, {args.workers} workers "
+        f"({next(iter(figures.values()))['isolation']})"
     )
-    plain_rate = args.size / seconds["plain nbgrader autograde"] * 60
-    for name, taken in seconds.items():
-        rate = args.size / taken * 60
-        print(f"{name:28} {taken:7.1f} s {rate:6.1f} submissions/min {rate / plain_rate:5.1f}x")
-    print(f"scores identical: {identical}")
-    sys.exit(0 if identical else 1)
+    names = ["plain nbgrader autograde", *runs]
+    print(f"{'chapter':26}" + "".join(f"{n:>30}" for n in names) + f"{'speed-up':>10}  scores")
+    for chapter, measured in figures.items():
+        seconds = measured["seconds"]
+        cells = [f"{seconds[n]:7.1f} s {args.size / seconds[n] * 60:6.1f}/min" for n in names]
+        ratio = seconds[names[0]] / seconds["autograder grade"]
+        same = "identical" if measured["identical"] else "DIFFERENT"
+        print(f"{chapter:26}" + "".join(f"{c:>30}" for c in cells) + f"{ratio:9.1f}x  {same}")
+    sys.exit(0 if all(m["identical"] for m in figures.values()) else 1)
 
 
 if __name__ == "__main__":
