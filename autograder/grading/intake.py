@@ -18,7 +18,6 @@ writes only from the notebook it holds and the staged files.
 
 from __future__ import annotations
 
-import errno
 import fnmatch
 import os
 import shutil
@@ -64,6 +63,17 @@ class Submission:
         return sum(len(data) for data in self.files.values())
 
 
+def _size(count: int) -> str:
+    return f"{count / _MB:.3g} MB" if count >= _MB else f"{count} bytes"
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
 def _ignored(name: str, ignore: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in ignore)
 
@@ -79,10 +89,10 @@ def _read_file(name: str, dir_fd: int, limit: int) -> bytes | str:
         if not stat.S_ISREG(info.st_mode):
             return "not a regular file"
         if info.st_size > limit:
-            return f"{info.st_size / _MB:.1f} MB, more than the {limit / _MB:g} MB a file may have"
+            return f"{_size(info.st_size)}, more than the {_size(limit)} a file may have"
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = handle.read(limit + 1)
-        return data if len(data) <= limit else f"more than the {limit / _MB:g} MB a file may have"
+        return data if len(data) <= limit else f"more than the {_size(limit)} a file may have"
     finally:
         os.close(fd)
 
@@ -118,9 +128,8 @@ def _walk(dir_fd: int, prefix: str, depth: int, limits: Limits, ignore, found: S
             if isinstance(data, str):
                 found.skipped.append(f"{path}: {data}")
             elif found.size + len(data) > limits.total_bytes:
-                found.skipped.append(
-                    f"{path}: the submission's files would exceed {limits.total_bytes / _MB:g} MB"
-                )
+                total = _size(limits.total_bytes)
+                found.skipped.append(f"{path}: the submission's files would exceed {total}")
             else:
                 found.files[path] = data
 
@@ -141,7 +150,7 @@ def read_submission(
             try:
                 child = os.open(part, _DIRECTORY, dir_fd=fd)
             except OSError as error:
-                reason = "a symbolic link" if error.errno == errno.ELOOP else error.strerror
+                reason = "a symbolic link" if _is_link(part, fd) else error.strerror
                 found.skipped.append(f"{relative}: the folder could not be read ({reason})")
                 return found
             os.close(fd)

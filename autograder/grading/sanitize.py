@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import bleach
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from traitlets import Bool
@@ -28,11 +29,13 @@ class DropEmptyNbgraderMetadata(Preprocessor):
 
 
 # What notebooks legitimately render: Markdown's HTML, highlighted code, tables, images.
-_TAGS = frozenset(
-    "a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption "
-    "figure h1 h2 h3 h4 h5 h6 hr i img kbd li mark ol p pre q s samp small span strong sub "
-    "summary sup table tbody td tfoot th thead tr tt u ul var".split()
-)
+_TAGS = {
+    *("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "div", "span", "pre", "code"),
+    *("a", "abbr", "b", "i", "u", "s", "em", "strong", "del", "mark", "small", "sub", "sup"),
+    *("kbd", "samp", "tt", "var", "q", "blockquote", "ul", "ol", "li", "dl", "dt", "dd"),
+    *("table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td"),
+    *("img", "figure", "figcaption", "details", "summary"),
+}
 _ATTRIBUTES = {
     "*": ["class", "id", "title", "align"],
     "a": ["href", "title", "rel"],
@@ -53,3 +56,24 @@ def clean_html(element: str | bytes) -> str:
     return bleach.clean(
         text, tags=_TAGS, attributes=_ATTRIBUTES, protocols={"http", "https", "mailto", "data"}
     )
+
+
+class SanitizeMarkdown(Preprocessor):
+    """Markdown cells whose HTML is unsafe become raw HTML cells holding it sanitized.
+
+    nbgrader's feedback template renders Markdown cells without nbconvert's sanitizer,
+    so a learner's ``<script>`` in a Markdown cell would run in the feedback page. Cells
+    whose rendered HTML the sanitizer leaves alone (the course's own) are untouched.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        if cell.cell_type == "markdown":
+            rendered = markdown2html_mistune(cell.source)
+            safe = clean_html(rendered)
+            if safe != rendered:
+                cell.cell_type = "raw"
+                cell.metadata["raw_mimetype"] = "text/html"
+                cell.source = f'<div class="text_cell_render rendered_html">{safe}</div>'
+        return cell, resources

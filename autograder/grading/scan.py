@@ -95,9 +95,7 @@ def _assignment_flags(node: ast.Assign | ast.AugAssign | ast.AnnAssign, cell: st
 
 def scan_source(source: str, cell: str, released: str = "") -> list[Flag]:
     """Flags for one cell's code (IPython magics skipped; lines of ``released`` not flagged)."""
-    lines = [
-        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
-    ]
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:

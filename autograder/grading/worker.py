@@ -44,7 +44,11 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     from autograder.grading.execute import ResilientExecute
     from autograder.grading.feedback import HideHiddenTests
     from autograder.grading.intake import STAGED, PrivateWorkdir
-    from autograder.grading.sanitize import DropEmptyNbgraderMetadata, clean_html
+    from autograder.grading.sanitize import (
+        DropEmptyNbgraderMetadata,
+        SanitizeMarkdown,
+        clean_html,
+    )
 
     layout = CourseLayout(course_root)
     config = Config()
@@ -81,7 +85,12 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         AssignLatePenalties,
         CheckCellMetadata,
     ]
-    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = [
+        HideHiddenTests,
+        GetGrades,
+        SanitizeMarkdown,
+        CSSHTMLHeaderPreprocessor,
+    ]
     return config
 
 
