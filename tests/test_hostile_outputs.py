@@ -25,7 +25,7 @@ from autograder.grading import intake
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs, neutralise
 from autograder.grading.report import write_report
-from autograder.grading.sanitize import SanitizeMarkdown, clean_html
+from autograder.grading.sanitize import SanitizeFeedback, clean_html
 from autograder.nbgrader_run import read_scores
 from autograder.submissions import Variant, build_submission
 from autograder.verdict import MIME_TYPE
@@ -319,11 +319,14 @@ def test_sanitizer_escapes_scripts_and_keeps_notebook_html():
     for kept in ('<h2 id="t">Title</h2>', "<details><summary>Hint</summary><p>p</p></details>"):
         assert kept in clean
     cell = nbformat.v4.new_markdown_cell("# Hi\n\n<script>alert(1)</script>")
-    cell, _ = SanitizeMarkdown().preprocess_cell(cell, {}, 0)
+    cell.metadata["nbgrader"] = {"grade_id": '"><script>alert(2)</script>', "solution": True}
+    cell, _ = SanitizeFeedback().preprocess_cell(cell, {}, 0)
     assert cell.cell_type == "raw" and "<script" not in cell.source and "<h1" in cell.source
+    escaped = "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+    assert cell.metadata["nbgrader"]["grade_id"] == escaped
     source = nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, 4)
     for cell in (c for c in source.cells if c.cell_type == "markdown"):
-        assert SanitizeMarkdown().preprocess_cell(copy.deepcopy(cell), {}, 0)[0] == cell
+        assert SanitizeFeedback().preprocess_cell(copy.deepcopy(cell), {}, 0)[0] == cell
 
 
 @pytest.mark.parametrize(

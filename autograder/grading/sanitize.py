@@ -1,13 +1,16 @@
 """Sanitising nbgrader lacks: empty metadata after DeduplicateIds, unsafe HTML in feedback.
 
-nbgrader's DeduplicateIds strips the nbgrader fields from the second copy of a
-duplicated graded cell but leaves ``{"nbgrader": {}}``, which CheckCellMetadata
-then rejects as schema version 0, failing the whole submission. Removing the
-empty dict turns the copy into the ordinary cell it was meant to become.
+- nbgrader's DeduplicateIds strips the nbgrader fields from the second copy of a
+  duplicated graded cell but leaves ``{"nbgrader": {}}``, which CheckCellMetadata then
+  rejects as schema version 0, failing the whole submission: :class:`DropEmptyNbgraderMetadata`.
+- Feedback HTML shows learners' outputs and Markdown: the worker turns on nbconvert's
+  ``HTMLExporter.sanitize_html`` with :func:`clean_html` as its filter, and
+  :class:`SanitizeFeedback` covers what nbgrader's feedback template leaves unsanitized.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import bleach
@@ -58,17 +61,22 @@ def clean_html(element: str | bytes) -> str:
     )
 
 
-class SanitizeMarkdown(Preprocessor):
-    """Markdown cells whose HTML is unsafe become raw HTML cells holding it sanitized.
+class SanitizeFeedback(Preprocessor):
+    """What nbgrader's feedback template shows unsanitized, made safe (after GetGrades).
 
-    nbgrader's feedback template renders Markdown cells without nbconvert's sanitizer,
-    so a learner's ``<script>`` in a Markdown cell would run in the feedback page. Cells
-    whose rendered HTML the sanitizer leaves alone (the course's own) are untouched.
+    The template renders Markdown cells without nbconvert's sanitizer and puts each
+    cell's ``grade_id`` into the page as it is, so a learner's ``<script>`` in a Markdown
+    cell, or in the ``grade_id`` of a cell they added, would run in the feedback page.
+    Markdown cells whose HTML the sanitizer would change become raw HTML cells holding it
+    sanitized (the course's own cells are untouched); grade ids are HTML-escaped.
     """
 
     enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if isinstance(meta, dict) and "grade_id" in meta:
+            meta["grade_id"] = html.escape(str(meta["grade_id"]))
         if cell.cell_type == "markdown":
             rendered = markdown2html_mistune(cell.source)
             safe = clean_html(rendered)

@@ -46,7 +46,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     from autograder.grading.intake import STAGED, PrivateWorkdir
     from autograder.grading.sanitize import (
         DropEmptyNbgraderMetadata,
-        SanitizeMarkdown,
+        SanitizeFeedback,
         clean_html,
     )
 
@@ -88,7 +88,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     config.GenerateFeedback.preprocessors = [
         HideHiddenTests,
         GetGrades,
-        SanitizeMarkdown,
+        SanitizeFeedback,
         CSSHTMLHeaderPreprocessor,
     ]
     return config
