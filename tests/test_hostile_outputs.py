@@ -285,6 +285,10 @@ def test_intake_reads_regular_files_only_and_within_bounds(tmp_path):
         "sub/b.txt: the submission's files would exceed 9 bytes",
         "sub/deeper/: folders nested deeper than 1",
     ]
+    for index in range(30):
+        (folder / "sub" / f"link{index:02}").symlink_to(secret)
+    read = intake.read_submission(tmp_path / "submitted", Path("s", ASSIGNMENT), limits)
+    assert len(read.skipped) == 21 and read.skipped[-1] == "... and 16 more items not read"
     (tmp_path / "submitted" / "t").symlink_to(folder.parent)
     refused = intake.read_submission(tmp_path / "submitted", Path("t", ASSIGNMENT))
     assert refused.files == {} and "symbolic link" in refused.skipped[0]

@@ -37,6 +37,8 @@ STAGED = ".autograder/intake"
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _MB = 2**20
+#: what was left out is listed up to this many items
+_NOTES = 20
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ def _read_file(name: str, dir_fd: int, limit: int) -> bytes | str:
         os.close(fd)
 
 
-def _walk(dir_fd: int, prefix: str, depth: int, limits: Limits, ignore, found: Submission):
+def _walk(
+    dir_fd: int, prefix: str, depth: int, limits: Limits, ignore: tuple[str, ...], found: Submission
+) -> None:
     with os.scandir(dir_fd) as scan:
         entries = sorted(scan, key=lambda e: (not e.name.endswith(".ipynb"), e.name))
     for entry in entries:
@@ -158,6 +162,9 @@ def read_submission(
         _walk(fd, "", 0, limits, ignore, found)
     finally:
         os.close(fd)
+    if len(found.skipped) > _NOTES:
+        more = len(found.skipped) - _NOTES
+        found.skipped[_NOTES:] = [f"... and {more} more items not read"]
     return found
 
 
