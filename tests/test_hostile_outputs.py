@@ -2,7 +2,8 @@
 
 One small batch of 02_activations, graded once (the module fixture): an honest classmate,
 a folder of planted links, a FIFO and oversized files, a kernel that plants links and a big
-file where it runs, HTML and JavaScript outputs, a forged verdict whose mistake has ``$``
+file where it runs, HTML and JavaScript outputs, an IPython hook printing every cell it runs
+(hidden tests included), a forged verdict whose mistake has ``$``
 in it (matplotlib's mathtext), a stray notebook and a learner cell whose ``grade_id`` is an
 int, and a student whose id is a spreadsheet formula. Markers planted in source/ and in the
 classmate's notebook must appear in no other output.
@@ -24,6 +25,7 @@ from rich.console import Console
 from autograder.grading import intake
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs, neutralise
+from autograder.grading.feedback import HideHiddenTests
 from autograder.grading.report import write_report
 from autograder.grading.sanitize import SanitizeFeedback, clean_html
 from autograder.nbgrader_run import read_scores
@@ -65,6 +67,7 @@ for folder in (here, root / "autograded" / "kernel_plants" / "02_activations"):
 """
 SCRIPTS = f"""
 from IPython.display import HTML, Javascript, display, publish_display_data
+get_ipython().events.register("post_run_cell", lambda result: print(result.info.raw_cell))
 display(HTML("<script>alert('x')</script><b>bold</b><img src=x onerror=alert(1)>"))
 display(Javascript("alert('from javascript')"))
 publish_display_data({{"text/plain": "", "{MIME_TYPE}": {{
@@ -222,6 +225,7 @@ def test_feedback_and_report_carry_no_script(batch):
     course, _, _ = batch
     page = (course / "feedback" / "scripts" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "<b>bold</b>" in page  # harmless HTML still renders
+    assert "hidden=True" not in page and "BEGIN HIDDEN" not in page  # echoed by the hook
     markup = _Markup(page)
     assert not [s for s in markup.scripts if "alert(" in s] and not markup.handlers
     assert "&lt;script&gt;alert('markdown')" in page  # the learner's Markdown cell, escaped
@@ -348,3 +352,16 @@ def test_sanitizer_escapes_scripts_and_keeps_notebook_html():
 )
 def test_csv_cells_that_spreadsheets_run_are_neutralised(value, written):
     assert neutralise(value) == written
+
+
+def test_feedback_blanks_hidden_test_code_out_of_outputs():
+    hidden = 'check("sigmoid", sigmoid, hidden=True)\n'
+    source = f'check("sigmoid", sigmoid)\n### BEGIN HIDDEN TESTS\n{hidden}'
+    cell = nbformat.v4.new_code_cell(source + "### END HIDDEN TESTS\n")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_sigmoid"}
+    echo = nbformat.v4.new_output("stream", name="stdout", text=f"ran: {source}")
+    other = nbformat.v4.new_code_cell("x = 1", outputs=[echo])
+    notebook = nbformat.v4.new_notebook(cells=[cell, other])
+    notebook, _ = HideHiddenTests().preprocess(notebook, {})
+    text = nbformat.writes(notebook)
+    assert "hidden=True" not in text and "(hidden test)" in notebook.cells[1].outputs[0].text
