@@ -225,7 +225,7 @@ def test_feedback_and_report_carry_no_script(batch):
     course, _, _ = batch
     page = (course / "feedback" / "scripts" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "<b>bold</b>" in page  # harmless HTML still renders
-    assert "hidden=True" not in page and "BEGIN HIDDEN" not in page  # echoed by the hook
+    assert "hidden=True" not in page and "(hidden test)" in page  # echoed by the hook, blanked
     markup = _Markup(page)
     assert not [s for s in markup.scripts if "alert(" in s] and not markup.handlers
     assert "&lt;script&gt;alert('markdown')" in page  # the learner's Markdown cell, escaped
