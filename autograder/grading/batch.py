@@ -34,6 +34,8 @@ class Outcome:
     ok: bool
     error: str = ""
     seconds: float = 0.0
+    #: what the grader did not read from the learner's folder (see grading.intake)
+    left_out: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +100,13 @@ class WorkerProcess:
             self.stop()
             return Outcome(student, False, f"grading worker crashed (see {self._log})")
         reply = json.loads(line)
-        return Outcome(student, reply["ok"], reply.get("error", ""), reply.get("seconds", 0.0))
+        return Outcome(
+            student,
+            reply["ok"],
+            reply.get("error", ""),
+            reply.get("seconds", 0.0),
+            reply.get("left_out", []),
+        )
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -209,6 +217,10 @@ def grade(
                     continue
                 ledger.record(outcome.student, todo[outcome.student], outcome.ok, outcome.error)
                 result.graded.append(outcome)
+                if outcome.left_out:
+                    earlier = result.warnings.get(outcome.student)
+                    note = "not read: " + "; ".join(outcome.left_out)
+                    result.warnings[outcome.student] = f"{earlier}; {note}" if earlier else note
                 progress.advance(task)
     except KeyboardInterrupt:
         result.interrupted = True

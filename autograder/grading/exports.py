@@ -1,13 +1,30 @@
-"""CSV exports from the gradebook: LMS-friendly totals and one column per graded cell."""
+"""CSV exports from the gradebook: LMS-friendly totals and one column per graded cell.
+
+Every text cell that a spreadsheet would read as a formula (starting with ``= + - @``,
+a tab or a carriage return, e.g. a student id ``=SUM(40+2)``) is written with a leading
+``'``; numbers are left as they are.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
 from autograder.nbgrader_run import open_gradebook
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def neutralise(value: object) -> str:
+    """The cell as a spreadsheet shows it literally: formula-like text gets a leading quote."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def export_csvs(course_root: Path, assignment: str, folder: Path) -> tuple[Path, Path]:
@@ -66,6 +83,6 @@ def export_csvs(course_root: Path, assignment: str, folder: Path) -> tuple[Path,
 
 def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(handle)
+        writer.writerow([neutralise(c) for c in columns])
+        writer.writerows([neutralise(row.get(c, "")) for c in columns] for row in rows)

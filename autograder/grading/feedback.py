@@ -4,7 +4,9 @@ nbgrader's feedback HTML shows test cells as they ran, hidden tests included, an
 their tracebacks quote the hidden code. Before the HTML is made, this preprocessor
 replaces each hidden block by a one-line note, reduces tracebacks of test cells to
 the checker's message and drops the machine-readable verdict outputs (the report's
-data), so learners keep the verdicts and the messages as text.
+data), so learners keep the verdicts and the messages as text. Learner code can also
+print what the kernel ran (an IPython hook echoing each cell, say): every line of hidden
+test code is blanked out of every output too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
-from nbformat import NotebookNode
+from nbformat import NotebookNode, from_dict
 from traitlets import Bool
 
 from autograder.verdict import is_verdict_output
@@ -25,15 +27,47 @@ _HIDDEN = re.compile(
 NOTE = "# (hidden tests ran here; their code is not shown)\n"
 
 
+ECHO = "(hidden test)"
+
+
 def hide_hidden_tests(source: str) -> str:
     """The cell's source with every hidden-test block replaced by a note."""
     return _HIDDEN.sub(NOTE, source)
+
+
+def hidden_lines(notebook: NotebookNode) -> tuple[str, ...]:
+    """Every line of hidden test code in the notebook (8 characters or more), longest first."""
+    lines = {
+        line.strip()
+        for cell in notebook.cells
+        for block in _HIDDEN.findall(cell.get("source", ""))
+        for line in block.splitlines()[1:-1]
+        if len(line.strip()) >= 8
+    }
+    return tuple(sorted(lines, key=len, reverse=True))
+
+
+def _scrub(value: Any, lines: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        for line in lines:
+            value = value.replace(line, ECHO)
+        return value
+    if isinstance(value, list):
+        return [_scrub(item, lines) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, lines) for key, item in value.items()}
+    return value
 
 
 class HideHiddenTests(Preprocessor):
     """Strip hidden test code and test-cell tracebacks from notebooks before feedback."""
 
     enabled = Bool(True).tag(config=True)  # nbconvert registers preprocessor classes disabled
+    _hidden: tuple[str, ...] = ()
+
+    def preprocess(self, nb: NotebookNode, resources: Any):
+        self._hidden = hidden_lines(nb)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
@@ -49,4 +83,5 @@ class HideHiddenTests(Preprocessor):
             for output in cell.outputs:
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
+        cell.outputs = [from_dict(_scrub(output, self._hidden)) for output in cell.outputs]
         return cell, resources

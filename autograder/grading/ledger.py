@@ -18,7 +18,7 @@ from autograder.layout import CourseLayout
 def fingerprint(submission: Path, *inputs: Path) -> str:
     """A hash of every file of the submission plus the grading inputs (source notebook, config)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in submission.rglob("*") if p.is_file()):
+    for path in sorted(p for p in submission.rglob("*") if p.is_file() and not p.is_symlink()):
         digest.update(str(path.relative_to(submission)).encode() + b"\0" + path.read_bytes())
     for path in inputs:
         if path.is_file():

@@ -1,4 +1,11 @@
-"""One HTML page per assignment for the instructor: distributions, pass rates, mistakes, flags."""
+"""One HTML page per assignment for the instructor: distributions, pass rates, mistakes, flags.
+
+The page is written for any class, whatever its folders hold: learners' files are read
+through :mod:`autograder.grading.intake` (no link followed, sizes bounded), anything that
+cannot be read or parsed (a stray notebook, odd metadata, a plot matplotlib cannot draw)
+is listed under "Not read" with the reason instead of stopping the report, and every
+text on the page is escaped (nothing from a notebook is rendered as HTML).
+"""
 
 from __future__ import annotations
 
@@ -14,50 +21,89 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from autograder.grading.intake import read_submission  # noqa: E402
 from autograder.grading.ledger import Ledger  # noqa: E402
-from autograder.grading.scan import Flag, scan_notebook  # noqa: E402
+from autograder.grading.scan import Flag, scan_text  # noqa: E402
 from autograder.layout import CourseLayout  # noqa: E402
 from autograder.nbgrader_run import CellScore, read_scores  # noqa: E402
 from autograder.verdict import verdicts_of  # noqa: E402
 
+#: (where, why): what the report could not read
+Unread = list[tuple[str, str]]
+#: labels are learners' text: never parse them as mathtext
+_PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def _why(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
 
 def _png(figure: plt.Figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    try:
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(figure)
     return (
         f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
     )
 
 
-def diagnosed_mistakes(course_root: Path, assignment: str) -> collections.Counter[tuple[str, str]]:
-    """(exercise, diagnosis) → how many autograded submissions show it (read from the verdicts)."""
+def diagnosed_mistakes(
+    course_root: Path, assignment: str, unread: Unread | None = None
+) -> collections.Counter[tuple[str, str]]:
+    """(exercise, diagnosis) → how many autograded submissions show it (read from the verdicts).
+
+    A notebook or cell that cannot be read is skipped and noted in ``unread``.
+    """
+    unread = [] if unread is None else unread
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    for path in CourseLayout(course_root).autograded.glob(f"*/{assignment}/*.ipynb"):
+    for path in sorted(CourseLayout(course_root).autograded.glob(f"*/{assignment}/*.ipynb")):
+        where = f"autograded/{path.parts[-3]}/{path.name}"
         try:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        except (OSError, ValueError, KeyError):
+            if not isinstance(cells, list):
+                raise ValueError("its cells are not a list")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            unread.append((where, _why(error)))
             continue
-        for cell in cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            for verdict in verdicts_of(cell):
-                found = list(verdict.mistakes)
-                if verdict.kind == "tensorflow_ops":
-                    found.append("called TensorFlow inside a NumPy reimplementation")
-                for diagnosis in dict.fromkeys(found):
-                    counts[(grade_id.removeprefix("test_"), diagnosis)] += 1
+        for index, cell in enumerate(cells):
+            try:
+                grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+                for verdict in verdicts_of(cell):
+                    found = [str(m) for m in verdict.mistakes]
+                    if verdict.kind == "tensorflow_ops":
+                        found.append("called TensorFlow inside a NumPy reimplementation")
+                    for diagnosis in dict.fromkeys(found):
+                        counts[(grade_id.removeprefix("test_"), diagnosis)] += 1
+            except (AttributeError, TypeError, ValueError, KeyError) as error:
+                unread.append((f"{where}, cell {index}", f"verdict not readable ({_why(error)})"))
     return counts
 
 
-def _score_plots(scores: dict[str, dict[str, CellScore]]) -> tuple[str, str]:
+def _plot(draw, unread: Unread, what: str) -> str:
+    """The figure ``draw()`` makes, as an <img>; a note instead if matplotlib cannot draw it."""
+    try:
+        with plt.rc_context(_PLAIN_TEXT):
+            return _png(draw())
+    except Exception as error:  # any learner text matplotlib chokes on must not stop the page
+        unread.append((f"plot: {what}", _why(error)))
+        return f"<p>({html.escape(what)} could not be drawn: {html.escape(_why(error))})</p>"
+
+
+def _distribution(scores: dict[str, dict[str, CellScore]]) -> plt.Figure:
     totals = [sum(c.score for c in s.values()) for s in scores.values()]
     possible = max((sum(c.max_score for c in s.values()) for s in scores.values()), default=1)
+    possible = max(possible, 1)
     figure, axis = plt.subplots(figsize=(6, 3))
     axis.hist(totals, bins=min(20, int(possible) + 1), range=(0, possible), color="#4C72B0")
     axis.set(xlabel="points", ylabel="submissions", title="Score distribution")
     axis.yaxis.get_major_locator().set_params(integer=True)
-    distribution = _png(figure)
-    cells = list(next(iter(scores.values())).keys()) if scores else []
+    return figure
+
+
+def _pass_rates(scores: dict[str, dict[str, CellScore]]) -> plt.Figure:
+    cells = list(dict.fromkeys(c for s in scores.values() for c in s))
     rates = [
         sum(s[c].score == s[c].max_score for s in scores.values() if c in s) / len(scores)
         for c in cells
@@ -66,15 +112,12 @@ def _score_plots(scores: dict[str, dict[str, CellScore]]) -> tuple[str, str]:
     axis.barh([c.removeprefix("test_") for c in cells], rates, color="#55A868")
     axis.invert_yaxis()
     axis.set(xlim=(0, 1), xlabel="share with full marks", title="Pass rate per exercise")
-    return distribution, _png(figure)
+    return figure
 
 
-def _mistake_plot(counts: collections.Counter[tuple[str, str]]) -> str:
-    top = counts.most_common(10)
-    if not top:
-        return "<p>No diagnosed mistakes.</p>"
+def _mistakes(top: list[tuple[tuple[str, str], int]]) -> plt.Figure:
     labels = [
-        f"{exercise}: {diagnosis[:40]}…" if len(diagnosis) > 40 else f"{exercise}: {diagnosis}"
+        f"{exercise[:30]}: {diagnosis[:40]}…" if len(diagnosis) > 40 else f"{exercise}: {diagnosis}"
         for (exercise, diagnosis), _ in top
     ]
     figure, axis = plt.subplots(figsize=(6, 0.35 * len(top) + 1))
@@ -82,50 +125,101 @@ def _mistake_plot(counts: collections.Counter[tuple[str, str]]) -> str:
     axis.invert_yaxis()
     axis.set(xlabel="submissions", title="Most frequent diagnosed mistakes")
     axis.xaxis.get_major_locator().set_params(integer=True)
-    return _png(figure)
+    return figure
 
 
-def _rows(items: list[tuple[str, ...]]) -> str:
+def _rows(items: list[tuple[object, ...]]) -> str:
     return "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in items
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in items
     )
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return f"<table><tr>{head}</tr>{_rows(rows) or '<tr><td>none</td></tr>'}</table>"
+
+
+def scan_submissions(course_root: Path, assignment: str, unread: Unread) -> list[tuple[str, Flag]]:
+    """(student, flag) for what each learner wrote in the assignment's notebooks.
+
+    Reads each submitted folder through the intake (no link followed, sizes bounded); what
+    it leaves out, stray notebooks and notebooks that are not notebooks go to ``unread``.
+    """
+    layout = CourseLayout(course_root)
+    graded = sorted(p.name for p in layout.source_notebook(assignment).parent.glob("*.ipynb"))
+    release = layout.release_notebook(assignment)
+    try:
+        released = release.read_text(encoding="utf-8")
+    except OSError as error:
+        unread.append((f"release/{assignment}", _why(error)))
+        released = None
+    flags = []
+    students = sorted(p.parent.name for p in layout.submitted.glob(f"*/{assignment}"))
+    for student in students:
+        submission = read_submission(layout.submitted, Path(student, assignment))
+        unread += [(student, note) for note in submission.skipped]
+        for name in submission.files:
+            if name.endswith(".ipynb") and "/" not in name and name not in graded:
+                unread.append((student, f"{name}: not part of the assignment (not graded)"))
+        for name in graded:
+            if name not in submission.files:
+                continue
+            try:
+                found = scan_text(submission.files[name].decode("utf-8"), released)
+            except Exception as error:  # whatever a learner's file holds, the report goes on
+                unread.append((student, f"{name}: not scanned ({_why(error)})"))
+                continue
+            flags += [(student, flag) for flag in found]
+    return flags
 
 
 def write_report(course_root: Path, assignment: str, folder: Path) -> Path:
     """Write ``<folder>/<assignment>_report.html`` and return its path."""
-    scores = read_scores(course_root, assignment)
+    unread: Unread = []
+    try:
+        scores = read_scores(course_root, assignment)
+    except Exception as error:  # a gradebook that cannot be read still gets a page saying so
+        unread.append(("gradebook", _why(error)))
+        scores = {}
     ledger = Ledger(course_root, assignment)
-    failed = [(s, e["error"]) for s, e in sorted(ledger.entries.items()) if not e["ok"]]
-    flags: list[tuple[str, Flag]] = [
-        (path.parts[-3], flag)
-        for path in sorted(CourseLayout(course_root).submitted.glob(f"*/{assignment}/*.ipynb"))
-        for flag in scan_notebook(path)
-    ]
-    distribution, pass_rates = _score_plots(scores) if scores else ("", "")
-    mistakes = diagnosed_mistakes(course_root, assignment)
+    failed = [(s, e.get("error", "")) for s, e in sorted(ledger.entries.items()) if not e.get("ok")]
+    flags = scan_submissions(course_root, assignment, unread)
+    if scores:
+        plots = _plot(lambda: _distribution(scores), unread, "score distribution")
+        plots += _plot(lambda: _pass_rates(scores), unread, "pass rates")
+    else:
+        plots = ""
+    mistakes = diagnosed_mistakes(course_root, assignment, unread)
+    top = mistakes.most_common(10)
+    mistake_plot = (
+        _plot(lambda: _mistakes(top), unread, "diagnosed mistakes")
+        if top
+        else "<p>No diagnosed mistakes.</p>"
+    )
     totals = sorted(sum(c.score for c in s.values()) for s in scores.values())
     summary = (
         f"{len(scores)} graded submissions; median {totals[len(totals) // 2]:g} points"
         if totals
         else "no graded submissions yet"
     )
+    title = html.escape(assignment)
     page = f"""<!doctype html><html><head><meta charset="utf-8">
-<title>{assignment}: grading report</title>
+<title>{title}: grading report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 td,th{{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}}
 img{{max-width:100%;display:block;margin:1em 0}}</style></head><body>
-<h1>{html.escape(assignment)}: grading report</h1><p>{summary}</p>
-<h2>Scores</h2>{distribution}{pass_rates}
-<h2>Diagnosed mistakes</h2>{_mistake_plot(mistakes)}
-<table><tr><th>exercise</th><th>diagnosis</th><th>submissions</th></tr>
-{_rows([(e, d, str(n)) for (e, d), n in mistakes.most_common(20)]) or "<tr><td>none</td></tr>"}
-</table>
+<h1>{title}: grading report</h1><p>{html.escape(summary)}</p>
+<h2>Scores</h2>{plots}
+<h2>Diagnosed mistakes</h2>{mistake_plot}
+{_table(("exercise", "diagnosis", "submissions"), [(*k, n) for k, n in mistakes.most_common(20)])}
 <h2>Submissions that could not be graded</h2>
-<table><tr><th>student</th><th>why</th></tr>{_rows(failed) or "<tr><td>none</td></tr>"}</table>
-<h2>Flagged for review (static scan of learner cells)</h2>
-<table><tr><th>student</th><th>cell</th><th>line</th><th>reason</th></tr>
-{_rows([(s, f.cell, str(f.line), f.reason) for s, f in flags]) or "<tr><td>none</td></tr>"}
-</table></body></html>"""
+{_table(("student", "why"), failed)}
+<h2>Flagged for review (static scan of what learners wrote)</h2>
+{_table(("student", "cell", "line", "reason"), [(s, f.cell, f.line, f.reason) for s, f in flags])}
+<h2>Not read</h2>
+<p>Files and data the grader did not read, or the report could not use, and why.</p>
+{_table(("where", "why"), unread)}
+</body></html>"""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assignment}_report.html"
     path.write_text(page, encoding="utf-8")

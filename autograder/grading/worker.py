@@ -43,7 +43,12 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
 
     from autograder.grading.execute import ResilientExecute
     from autograder.grading.feedback import HideHiddenTests
-    from autograder.grading.sanitize import DropEmptyNbgraderMetadata
+    from autograder.grading.intake import STAGED, PrivateWorkdir
+    from autograder.grading.sanitize import (
+        DropEmptyNbgraderMetadata,
+        SanitizeFeedback,
+        clean_html,
+    )
 
     layout = CourseLayout(course_root)
     config = Config()
@@ -64,7 +69,14 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         OverwriteCells,
         CheckCellMetadata,
     ]
+    # nbgrader reads the grader's staged copy of a submission and the kernel runs in a
+    # scratch copy of its own (autograder.grading.intake); feedback HTML is sanitized.
+    config.CourseDirectory.submitted_directory = STAGED
+    config.PrivateWorkdir.course_root = str(course_root)
+    config.HTMLExporter.sanitize_html = True
+    config.HTMLExporter.filters = {"clean_html": clean_html}
     config.Autograde.autograde_preprocessors = [
+        PrivateWorkdir,
         ResilientExecute,
         IgnorePattern,
         ClearMetadataPreprocessor,
@@ -73,7 +85,12 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         AssignLatePenalties,
         CheckCellMetadata,
     ]
-    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = [
+        HideHiddenTests,
+        GetGrades,
+        SanitizeFeedback,
+        CSSHTMLHeaderPreprocessor,
+    ]
     return config
 
 
@@ -89,7 +106,7 @@ def serve(course_root: Path, assignment: str, options: Options) -> None:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from autograder.grading import kernels
+    from autograder.grading import intake, kernels
     from autograder.nbgrader_run import put_interpreter_on_path
 
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
@@ -102,12 +119,15 @@ def serve(course_root: Path, assignment: str, options: Options) -> None:
     for line in sys.stdin:
         student = json.loads(line)["student"]
         started = time.perf_counter()
+        left_out = intake.prepare(course_root, assignment, student, tuple(api.coursedir.ignore))
         result = api.autograde(assignment, student, force=True, create=True)
+        intake.finish(course_root, assignment, student)
         reply = {
             "student": student,
             "ok": bool(result["success"]),
             "error": _last_error(result),
             "seconds": 0.0,
+            "left_out": left_out,
         }
         if reply["ok"] and options.feedback:
             made = api.generate_feedback(assignment, student, force=True)
