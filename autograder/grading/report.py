@@ -91,9 +91,12 @@ def _rows(items: list[tuple[str, ...]]) -> str:
     )
 
 
-def write_report(course_root: Path, assignment: str, folder: Path) -> Path:
-    """Write ``<folder>/<assignment>_report.html`` and return its path."""
-    scores = read_scores(course_root, assignment)
+def write_report(
+    course_root: Path, assignment: str, folder: Path, db_url: str | None = None
+) -> Path:
+    """Write ``<folder>/<assignment>_report.html`` (scores from the gradebook at ``db_url``, by
+    default the course's) and return its path."""
+    scores = read_scores(course_root, assignment, db_url)
     ledger = Ledger(course_root, assignment)
     failed = [(s, e["error"]) for s, e in sorted(ledger.entries.items()) if not e["ok"]]
     flags: list[tuple[str, Flag]] = [
