@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,19 +178,29 @@ class PostgresCourse:
     outputs: dict[str, str]
 
 
+def _grade_quietly(course: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
+    with open(os.devnull, "w") as quiet:
+        result = grade(course, assignment, Options(workers=1), Console(file=quiet))
+    assert not result.failed and len(result.graded) == len(BATCHES[assignment])
+    return read_scores(course, assignment)
+
+
 @pytest.fixture(scope="module")
-def sqlite_scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, CellScore]]:
-    """The 02_activations batch graded the default way: SQLite in the course directory."""
+def sqlite_scores(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Future[dict[str, dict[str, CellScore]]]]:
+    """The 02_activations batch graded the default way (SQLite in the course directory), in
+    a thread: it runs while the PostgreSQL course is released."""
     course = make_course(tmp_path_factory.mktemp("sqlite") / "course", "02_activations")
     write_submissions(_variants("02_activations"), course, "02_activations")
-    with open(os.devnull, "w") as quiet:
-        result = grade(course, "02_activations", Options(workers=1), Console(file=quiet))
-    assert not result.failed and len(result.graded) == len(BATCHES["02_activations"])
-    return read_scores(course, "02_activations")
+    with ThreadPoolExecutor(1) as pool:
+        yield pool.submit(_grade_quietly, course, "02_activations")
 
 
 @pytest.fixture(scope="module")
-def postgres_course(server: Server, tmp_path_factory: pytest.TempPathFactory) -> PostgresCourse:
+def postgres_course(
+    server: Server, sqlite_scores: Future, tmp_path_factory: pytest.TempPathFactory
+) -> PostgresCourse:
     """Release both chapters into a new database (``--db``), grade them at once, then point
     the course's nbgrader_config.py at that database (what nbgrader and the formgrader read)."""
     url = server.create_database("course")
@@ -214,7 +225,7 @@ def postgres_course(server: Server, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.mark.nbgrader
 def test_scores_on_postgres_are_those_on_sqlite(sqlite_scores, postgres_course):
     on_postgres = read_scores(postgres_course.root, "02_activations", postgres_course.url)
-    assert on_postgres == sqlite_scores
+    assert on_postgres == sqlite_scores.result()
     assert set(on_postgres) == set(BATCHES["02_activations"])
     # nothing was written to a SQLite gradebook: release, grading, exports and report used --db
     assert not CourseLayout(postgres_course.root).gradebook.exists()
