@@ -35,6 +35,7 @@ from tests.harness import FIXTURES, ROOT, make_course
 pytestmark = pytest.mark.xdist_group("postgres")
 
 SERVER_USER = "kfs-postgres"  # initdb and postgres refuse to run as root
+SUPERUSER = "autograder"  # the database role the tests connect as (trusted on the socket)
 BATCHES = {
     "02_activations": ("solution", "blank", "softmax_wrong_axis", "relu_in_place"),
     "04_losses": ("solution", "blank", "huber_branches_swapped"),
@@ -64,17 +65,16 @@ class Server:
     """A running PostgreSQL server reachable only through the Unix socket in ``sockets``."""
 
     sockets: Path
-    superuser: str = "autograder"
 
     def create_database(self, name: str) -> str:
         """A new empty database; its SQLAlchemy URL."""
         import psycopg
 
         with psycopg.connect(
-            host=str(self.sockets), dbname="postgres", user=self.superuser, autocommit=True
+            host=str(self.sockets), dbname="postgres", user=SUPERUSER, autocommit=True
         ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql+psycopg://{self.superuser}@/{name}?host={self.sockets}"
+        return f"postgresql+psycopg://{SUPERUSER}@/{name}?host={self.sockets}"
 
 
 def _server_user() -> dict:
@@ -119,7 +119,7 @@ def server() -> Iterator[Server]:
                 "-D",
                 str(data),
                 "-U",
-                "autograder",
+                SUPERUSER,
                 "--auth=trust",
                 "-E",
                 "UTF8",
