@@ -18,10 +18,24 @@ def main(argv: list[str] | None = None) -> int:
         default=Path.cwd(),
         help="the course directory (default: the current directory)",
     )
+    gradebook = argparse.ArgumentParser(add_help=False)
+    gradebook.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="the gradebook's SQLAlchemy URL, e.g. postgresql+psycopg://HOST/DATABASE "
+        "(default: c.CourseDirectory.db_url in nbgrader_config.py, else SQLite in the course)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="release every chapter and grade the bundled sample class")
-    commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
-    grade = commands.add_parser("grade", help="autograde a class in parallel (nbgrader underneath)")
+    commands.add_parser(
+        "demo", parents=[gradebook], help="release every chapter and grade the bundled sample class"
+    )
+    commands.add_parser(
+        "release", parents=[gradebook], help="regenerate release/ from source/ with nbgrader"
+    )
+    grade = commands.add_parser(
+        "grade", parents=[gradebook], help="autograde a class in parallel (nbgrader underneath)"
+    )
     grade.add_argument("assignment")
     grade.add_argument("--workers", type=int, default=Options.workers)
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
@@ -88,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from autograder.demo import run_demo
 
-        return 0 if run_demo(args.course_dir.resolve()) else 1
+        return 0 if run_demo(args.course_dir.resolve(), db_url=args.db) else 1
     from autograder.nbgrader_run import assignments, generate_release
 
     for assignment in assignments(args.course_dir):
-        generate_release(args.course_dir.resolve(), assignment)
+        generate_release(args.course_dir.resolve(), assignment, args.db)
         print(f"release/{assignment} generated")
     return 0

@@ -48,28 +48,31 @@ def _cell_order(scores: dict[str, dict[str, CellScore]]):
     return lambda cell: order[cell]
 
 
-def run_demo(course_root: Path, console: Console | None = None) -> bool:
-    """Release all chapters, grade the sample class, print the tables; True if all graded."""
+def run_demo(course_root: Path, console: Console | None = None, db_url: str | None = None) -> bool:
+    """Release all chapters, grade the sample class, print the tables; True if all graded.
+
+    Into the course's gradebook, or the one at ``db_url``.
+    """
     # Piped output (CI, logs) gets a wide table instead of rich's 80-column default.
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     all_graded = True
     for assignment in assignments(course_root):
         with console.status(f"nbgrader generate_assignment {assignment}"):
-            generate_release(course_root, assignment)
+            generate_release(course_root, assignment, db_url)
         console.print(f"release/{assignment} generated from source/{assignment}")
         class_folder = course_root / "sample_class" / assignment
         if not class_folder.is_dir():
             continue
         variants = load_variants(class_folder)
         write_submissions(variants, course_root, assignment)
-        result = grade(course_root, assignment, Options(), console)
+        result = grade(course_root, assignment, Options(db_url=db_url or ""), console)
         print_summary(result, console)
         all_graded &= not result.failed and not result.interrupted
-        console.print(score_table(assignment, read_scores(course_root, assignment)))
+        console.print(score_table(assignment, read_scores(course_root, assignment, db_url)))
         for variant in variants:
             console.print(f"  [bold]{variant.name}[/bold]: {variant.summary}")
         reports = CourseLayout(course_root).reports
-        export_csvs(course_root, assignment, reports)
-        report = write_report(course_root, assignment, reports)
+        export_csvs(course_root, assignment, reports, db_url)
+        report = write_report(course_root, assignment, reports, db_url)
         console.print(f"feedback in feedback/, CSV exports and {report.relative_to(course_root)}\n")
     return all_graded

@@ -3,8 +3,9 @@
 nbgrader's steps are folders under the course root: ``source/<assignment>/`` (instructor
 notebooks), ``release/<assignment>/`` (student versions), and per student
 ``submitted/``, ``autograded/`` and ``feedback/<student>/<assignment>/`` (built with
-nbgrader's :meth:`CourseDirectory.format_path`); next to them ``gradebook.db``,
+nbgrader's :meth:`CourseDirectory.format_path`); next to them the default SQLite gradebook,
 ``nbgrader_config.py``, ``reports/`` and the grader's ``.autograder/`` (ledger, logs).
+The gradebook may live elsewhere, e.g. on a PostgreSQL server: see :meth:`gradebook_url`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class CourseLayout:
 
     @property
     def gradebook(self) -> Path:
+        """The default gradebook: a SQLite file in the course directory (nbgrader's default)."""
         return self.root / "gradebook.db"
 
     @property
@@ -60,10 +62,35 @@ class CourseLayout:
     def logs(self) -> Path:
         return self.grader_state / "logs"
 
-    def gradebook_url(self, lock_timeout: int | None = None) -> str:
-        """The SQLAlchemy URL of the gradebook (optionally waiting for a lock that long)."""
-        url = f"sqlite:///{self.gradebook}"
-        return url if lock_timeout is None else f"{url}?timeout={lock_timeout}"
+    def gradebook_url(self, db_url: str | None = None, lock_timeout: int | None = None) -> str:
+        """The SQLAlchemy URL of the gradebook.
+
+        ``db_url`` if given (``--db``), else ``c.CourseDirectory.db_url`` of the course's
+        nbgrader_config.py, else SQLite in the course directory. A relative SQLite path is
+        taken from the course directory, as nbgrader commands run there read it; a SQLite
+        gradebook waits up to ``lock_timeout`` seconds for a lock held by another writer
+        (a database server needs no such setting).
+        """
+        from sqlalchemy.engine import make_url
+
+        chosen = db_url or self.configured_db_url() or f"sqlite:///{self.gradebook}"
+        url = make_url(chosen)
+        if url.get_backend_name() != "sqlite":
+            return chosen
+        if url.database and url.database != ":memory:" and not Path(url.database).is_absolute():
+            url = url.set(database=str(self.root / url.database))
+        if lock_timeout is not None:
+            url = url.update_query_dict({"timeout": str(lock_timeout)})
+        return url.render_as_string(hide_password=False)
+
+    def configured_db_url(self) -> str:
+        """``c.CourseDirectory.db_url`` in the course's nbgrader_config.py ('' if not set)."""
+        if not self.nbgrader_config.is_file():
+            return ""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        loader = PyFileConfigLoader(self.nbgrader_config.name, path=str(self.root))
+        return str(loader.load_config().CourseDirectory.get("db_url", ""))
 
     def source_notebook(self, assignment: str) -> Path:
         """source/<assignment>/<assignment>.ipynb: the instructor notebook of a chapter."""

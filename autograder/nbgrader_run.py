@@ -25,10 +25,10 @@ def put_interpreter_on_path() -> None:
         os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
 
 
-def open_gradebook(course_root: Path) -> Gradebook:
-    """The course's gradebook (use it as a context manager)."""
+def open_gradebook(course_root: Path, db_url: str | None = None) -> Gradebook:
+    """The course's gradebook, or the one at ``db_url`` (use it as a context manager)."""
     put_interpreter_on_path()
-    return Gradebook(CourseLayout(course_root).gradebook_url())
+    return Gradebook(CourseLayout(course_root).gradebook_url(db_url))
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,13 @@ def assignments(course_root: Path) -> list[str]:
     return sorted(p.name for p in CourseLayout(course_root).source.iterdir() if p.is_dir())
 
 
-def generate_release(course_root: Path, assignment: str) -> None:
-    """``nbgrader generate_assignment``: write release/<assignment> from source/<assignment>."""
-    result = nbgrader(course_root, "generate_assignment", assignment, "--force")
+def generate_release(course_root: Path, assignment: str, db_url: str | None = None) -> None:
+    """``nbgrader generate_assignment``: write release/<assignment> from source/<assignment>.
+
+    The assignment goes into the course's gradebook, or the one at ``db_url``.
+    """
+    db = [f"--db={db_url}"] if db_url else []
+    result = nbgrader(course_root, "generate_assignment", assignment, "--force", *db)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stderr}")
 
@@ -90,10 +94,12 @@ def autograde(course_root: Path, assignment: str, student: str | None = None) ->
     return AutogradeRun(failed, result.stderr + result.stdout)
 
 
-def read_scores(course_root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
-    """Per student, per graded cell: the autograded scores in the gradebook."""
+def read_scores(
+    course_root: Path, assignment: str, db_url: str | None = None
+) -> dict[str, dict[str, CellScore]]:
+    """Per student, per graded cell: the autograded scores in the gradebook (or ``db_url``'s)."""
     scores: dict[str, dict[str, CellScore]] = {}
-    with open_gradebook(course_root) as gradebook:
+    with open_gradebook(course_root, db_url) as gradebook:
         for student in gradebook.students:
             try:
                 notebook = gradebook.find_submission_notebook(assignment, assignment, student.id)

@@ -30,6 +30,7 @@ import pytest
 from nbgrader.api import Gradebook
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from autograder.layout import CourseLayout
 from tests.harness import ROOT
 from tests.test_browser import (
     ARTIFACTS,
@@ -278,7 +279,7 @@ def test_a_class_runs_on_jupyterhub(hub_class):
         # Separate users: no learner reads the instructor's course or another learner's work.
         ben_home = pwd.getpwnam(BEN).pw_dir
         assert hub.denied(ADA, str(course / "source" / CHAPTER / f"{CHAPTER}.ipynb"))
-        assert hub.denied(ADA, str(course / "gradebook.db"))
+        assert hub.denied(ADA, str(CourseLayout(course).gradebook))
         assert hub.denied(ADA, f"{ben_home}/{CHAPTER}/{CHAPTER}.ipynb")
 
         hub.run_as(INSTRUCTOR, "nbgrader", "collect", CHAPTER, cwd=course)
@@ -313,7 +314,7 @@ def formgrader_scores(page: Page, course: Path) -> dict[str, dict[str, tuple[flo
     Returns, per student and graded cell, (score, max score) from the gradebook afterwards.
     """
     base = page.url.split("/lab")[0]
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(CourseLayout(course).gradebook_url()) as gradebook:
         totals = {s: gradebook.find_submission(CHAPTER, s).score for s in (ADA, BEN)}
         ben_id = gradebook.find_submission_notebook(CHAPTER, CHAPTER, BEN).id
     page.goto(f"{base}/formgrader/manage_students")
@@ -335,7 +336,7 @@ def formgrader_scores(page: Page, course: Path) -> dict[str, dict[str, tuple[flo
     box.press("Tab")
     page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / "hub_formgrader_manual.png")
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(CourseLayout(course).gradebook_url()) as gradebook:
         return {
             student: {
                 grade.name: (grade.score, grade.max_score)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from autograder.layout import CourseLayout
 from autograder.selfgrade import progress, selfgrade
 from tests.harness import ROOT, learner_notebook
 
@@ -18,7 +19,7 @@ CHAPTER = "02_activations"
 @pytest.mark.nbgrader
 def test_selfgrade_runs_the_hidden_tests_without_a_gradebook(tmp_path):
     notebook = learner_notebook(tmp_path, CHAPTER, "softmax_naive")  # passes the visible test only
-    gradebook = ROOT / "gradebook.db"
+    gradebook = CourseLayout(ROOT).gradebook
     before = gradebook.stat().st_mtime_ns if gradebook.exists() else None
     results = {r.exercise: r for r in selfgrade(notebook, ROOT)}
     assert {name for name, r in results.items() if r.points < r.max_points} == {"softmax"}

@@ -127,12 +127,17 @@ def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
     }
 
 
-def _check_assignment(course_root: Path, assignment: str) -> None:
-    from nbgrader.api import MissingEntry
+def _check_assignment(course_root: Path, assignment: str, db_url: str | None) -> None:
+    """The assignment must be in the gradebook; its students are added to it now, once.
+
+    Adding them before the workers start keeps runs of other chapters, grading the same
+    students at the same time into one database, from racing to add the same student.
+    """
+    from nbgrader.api import InvalidEntry, MissingEntry
 
     from autograder.nbgrader_run import open_gradebook
 
-    with open_gradebook(course_root) as gradebook:
+    with open_gradebook(course_root, db_url) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -140,6 +145,10 @@ def _check_assignment(course_root: Path, assignment: str) -> None:
                 f"{assignment} is not in the gradebook: run "
                 f"`nbgrader generate_assignment {assignment}` first"
             ) from None
+        known = {student.id for student in gradebook.students}
+        for student in submissions(course_root, assignment).keys() - known:
+            with contextlib.suppress(InvalidEntry):  # just added by a concurrent run
+                gradebook.add_student(student)
 
 
 def grade(
@@ -149,7 +158,7 @@ def grade(
     console = console or Console()
     result = BatchResult(assignment)
     started = time.perf_counter()
-    _check_assignment(course_root, assignment)
+    _check_assignment(course_root, assignment, options.db_url)
     if options.isolate:
         reason = sandbox.isolation_available()
         if reason:
@@ -169,7 +178,7 @@ def grade(
                 f"no {', '.join(sorted(expected - present))} in the submission "
                 f"(found: {', '.join(sorted(present)) or 'no notebook'}): scored zero"
             )
-        current = fingerprint(folder, source, layout.nbgrader_config)
+        current = fingerprint(folder, source, layout.nbgrader_config, gradebook=options.db_url)
         if options.force or not ledger.is_current(student, current):
             todo[student] = current
         else:

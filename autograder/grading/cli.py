@@ -27,6 +27,7 @@ def run_grade(args: argparse.Namespace) -> int:
         isolate=not args.no_isolation,
         feedback=not args.no_feedback,
         figures=args.figures,
+        db_url=args.db or "",
     )
     course_root = args.course_dir.resolve()
     if args.zip is not None:
@@ -37,8 +38,8 @@ def run_grade(args: argparse.Namespace) -> int:
     if result.interrupted:
         return 130
     folder = CourseLayout(course_root).reports
-    totals, exercises = export_csvs(course_root, args.assignment, folder)
-    report = write_report(course_root, args.assignment, folder)
+    totals, exercises = export_csvs(course_root, args.assignment, folder, args.db)
+    report = write_report(course_root, args.assignment, folder, args.db)
     console.print(
         f"exports: {totals.relative_to(course_root)}, {exercises.relative_to(course_root)}"
     )

@@ -27,12 +27,17 @@ def neutralise(value: object) -> str:
     return text
 
 
-def export_csvs(course_root: Path, assignment: str, folder: Path) -> tuple[Path, Path]:
-    """Write ``<assignment>_totals.csv`` and ``<assignment>_exercises.csv``; return both paths."""
+def export_csvs(
+    course_root: Path, assignment: str, folder: Path, db_url: str | None = None
+) -> tuple[Path, Path]:
+    """Write ``<assignment>_totals.csv`` and ``<assignment>_exercises.csv``; return both paths.
+
+    From the course's gradebook, or the one at ``db_url``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     totals_path = folder / f"{assignment}_totals.csv"
     cells_path = folder / f"{assignment}_exercises.csv"
-    with open_gradebook(course_root) as gradebook:
+    with open_gradebook(course_root, db_url) as gradebook:
         notebooks = gradebook.find_assignment(assignment).notebooks
         cell_names = [c.name for nb in notebooks for c in nb.grade_cells]
         max_score = sum(c.max_score for nb in notebooks for c in nb.grade_cells)

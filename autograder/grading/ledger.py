@@ -15,9 +15,13 @@ from pathlib import Path
 from autograder.layout import CourseLayout
 
 
-def fingerprint(submission: Path, *inputs: Path) -> str:
-    """A hash of every file of the submission plus the grading inputs (source notebook, config)."""
+def fingerprint(submission: Path, *inputs: Path, gradebook: str = "") -> str:
+    """A hash of every file of the submission plus the grading inputs (source notebook, config)
+    and the gradebook chosen with ``--db``, if any: grades written to one gradebook are not
+    current in another (one chosen in nbgrader_config.py is part of the config's hash)."""
     digest = hashlib.sha256()
+    if gradebook:
+        digest.update(b"gradebook\0" + gradebook.encode() + b"\0")
     for path in sorted(p for p in submission.rglob("*") if p.is_file() and not p.is_symlink()):
         digest.update(str(path.relative_to(submission)).encode() + b"\0" + path.read_bytes())
     for path in inputs:

@@ -173,11 +173,14 @@ def scan_submissions(course_root: Path, assignment: str, unread: Unread) -> list
     return flags
 
 
-def write_report(course_root: Path, assignment: str, folder: Path) -> Path:
-    """Write ``<folder>/<assignment>_report.html`` and return its path."""
+def write_report(
+    course_root: Path, assignment: str, folder: Path, db_url: str | None = None
+) -> Path:
+    """Write ``<folder>/<assignment>_report.html`` (scores from the gradebook at ``db_url``, by
+    default the course's) and return its path."""
     unread: Unread = []
     try:
-        scores = read_scores(course_root, assignment)
+        scores = read_scores(course_root, assignment, db_url)
     except Exception as error:  # a gradebook that cannot be read still gets a page saying so
         unread.append(("gradebook", _why(error)))
         scores = {}

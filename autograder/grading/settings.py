@@ -35,6 +35,8 @@ class Options:
     figures: bool = False
     #: output a submission may stream before the grader truncates it
     output_bytes: int = 1_000_000
+    #: the gradebook's SQLAlchemy URL; "": nbgrader_config.py's, else SQLite in the course
+    db_url: str = ""
 
     def to_json(self) -> str:
         """These settings as one line of JSON (what a worker receives)."""

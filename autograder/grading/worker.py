@@ -59,8 +59,8 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     config.CourseDirectory.root = str(course_root)
     config.merge(options.nbgrader_config())
     config.WarmProvisioner.course_root = str(course_root)
-    # Several workers share the SQLite gradebook: wait for a lock instead of failing.
-    config.CourseDirectory.db_url = layout.gradebook_url(lock_timeout=120)
+    # Several workers share the gradebook: on SQLite, wait for a lock instead of failing.
+    config.CourseDirectory.db_url = layout.gradebook_url(options.db_url, lock_timeout=120)
     config.Autograde.sanitize_preprocessors = [
         ClearOutput,
         DeduplicateIds,
