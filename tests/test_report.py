@@ -34,7 +34,7 @@ def _write(path: Path, text: str) -> None:
 def test_report_survives_odd_classes_and_names_what_it_could_not_read(tmp_path, monkeypatch):
     # The gradebook's scores, as nbgrader would return them (opening a gradebook costs ~9 s).
     scores = {"odd": {"test_$\\frac{$": CellScore(1, 2)}, "lists": {"test_b": CellScore(0, 1)}}
-    monkeypatch.setattr(report, "read_scores", lambda course, assignment: scores)
+    monkeypatch.setattr(report, "read_scores", lambda course, assignment, db_url=None: scores)
     course = tmp_path / "course"
     for step in ("source", "release"):
         folder = course / step / ASSIGNMENT
