@@ -155,20 +155,26 @@ def _kernel(sockets: Path, request: dict[str, Any], report: int) -> None:
         _say(report, {"error": f"{type(error).__name__}: {error}"})
         os._exit(1)
     try:
-        _run_ipykernel(str(connection_file), request["figures"])
+        _run_ipykernel(request, str(connection_file))
     finally:
         os._exit(0)
 
 
-def _run_ipykernel(connection_file: str, figures: bool) -> None:
-    """An ordinary ipykernel. Without ``figures``, figures show as their text summary."""
+def _run_ipykernel(request: dict[str, Any], connection_file: str) -> None:
+    """An ordinary ipykernel, sealed once its sockets are bound (before any learner code).
+
+    Without ``figures``, figures show as their text summary."""
     from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
 
     config = Config()
-    if not figures:
+    if not request["figures"]:
         config.InlineBackend.figure_formats = set()
-    IPKernelApp.launch_instance(argv=["-f", connection_file], config=config)
+    app = IPKernelApp.instance(config=config)
+    app.initialize(["-f", connection_file])
+    if request["isolate"]:
+        sandbox.seal_kernel(request["kernel"])
+    app.start()
 
 
 def check(sockets: Path) -> dict[str, Any]:
@@ -184,6 +190,7 @@ def check(sockets: Path) -> dict[str, Any]:
             if child == 0:
                 try:
                     sandbox.confine_kernel("check")
+                    sandbox.seal_kernel("check")
                     seen = {"pid": os.getpid(), "uid": os.getuid()}
                     error = None if seen == {"pid": 1, "uid": sandbox.KERNEL_UID} else str(seen)
                 except OSError as failure:

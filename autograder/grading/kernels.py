@@ -101,6 +101,16 @@ class ForkServer:
             raise RuntimeError(f"the {self.flavour} fork server is gone")
         return json.loads(line)
 
+    def stop(self) -> None:
+        """End the server; its kernels die with it."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
     def exposes(self, secrets: tuple[Path, ...]) -> list[Path]:
         """Which of ``secrets`` this server's filesystem view contains (must be none)."""
         if self.view is None:

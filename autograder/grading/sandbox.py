@@ -9,14 +9,14 @@ Two layers, both set up before any learner code runs:
   sockets. The course (source/, the gradebook, submissions, .git), the project's tests and
   every other file of the machine are simply not there. The "numpy" flavour's view has no
   TensorFlow, Keras, JAX or PyTorch at all.
-- **each kernel** forked from it (:func:`enter_kernel_namespaces`, then
-  :func:`confine_kernel`) gets a nested user namespace with its own PID, mount, network, IPC
-  and UTS namespaces. It is PID 1 of its PID namespace: it sees and signals no other process,
-  and when it ends Linux kills everything it started. It sees a fresh /proc, writes only to a
-  size-limited scratch tmpfs (its working folder, /tmp and HOME) and to its own socket folder,
-  and has no capabilities left (bounding set emptied, no new privileges), so it cannot unmount
-  or remount anything; a user namespace it creates itself gets a copy in which every mount is
-  locked.
+- **each kernel** forked from it (:func:`enter_kernel_namespaces`, :func:`confine_kernel`,
+  then :func:`seal_kernel` once its sockets are bound) gets a nested user namespace with its
+  own PID, mount, network, IPC and UTS namespaces. It is PID 1 of its PID namespace: it sees
+  and signals no other process, and when it ends Linux kills everything it started. It sees a
+  fresh /proc, writes only to a size-limited scratch tmpfs (its working folder, /tmp and HOME),
+  sees only its own socket folder (read-only), and has no capabilities left (bounding set
+  emptied, no new privileges), so it cannot unmount or remount anything; a user namespace it
+  creates itself gets a copy in which every mount is locked.
 
 Where bubblewrap or user namespaces are unavailable, :func:`isolation_available` says why and
 kernels run with the memory limit only.
@@ -45,9 +45,11 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
 MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
@@ -138,10 +140,11 @@ def enter_kernel_namespaces() -> None:
 
 
 def confine_kernel(kernel_id: str) -> None:
-    """In PID 1 of the kernel's namespaces: its own /proc, scratch and sockets; no capabilities.
+    """In PID 1 of the kernel's namespaces: its own /proc, scratch and socket folder.
 
-    Afterwards the process can write to :data:`SCRATCH` (a tmpfs of :data:`SCRATCH_MB`),
-    ``/dev/shm`` (its own) and ``SOCKETS/<kernel_id>`` only, and sees no other kernel's sockets.
+    Afterwards the process sees a fresh /proc of its PID namespace, ``SOCKETS/<kernel_id>``
+    and no other kernel's sockets, and works in :data:`SCRATCH` (a tmpfs of
+    :data:`SCRATCH_MB`, also its /tmp) with a ``/dev/shm`` of its own.
     """
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -153,9 +156,20 @@ def confine_kernel(kernel_id: str) -> None:
     tmpfs = f"size={SCRATCH_MB}m,mode=700"
     _mount("tmpfs", str(SCRATCH), "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=700")
+    os.chdir(SCRATCH)
+
+
+def seal_kernel(kernel_id: str) -> None:
+    """Once the kernel's sockets are bound: its socket folder read-only, no capabilities left.
+
+    From here on nothing can be unmounted or remounted, and a user namespace the kernel
+    creates gets a copy of its mounts in which every one is locked.
+    """
+    for folder in (str(SOCKETS / kernel_id), str(SOCKETS)):
+        kept = os.statvfs(folder).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _mount("none", folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
     Path("/proc/sys/user/max_user_namespaces").write_text("0")
     _drop_capabilities()
-    os.chdir(SCRATCH)
 
 
 def _drop_capabilities() -> None:
