@@ -50,7 +50,10 @@ def _survivors(needle: bytes, where: str, seconds: float = 10) -> list[int]:
 
 
 def _plant_secrets(course: Path) -> None:
-    (course / "source" / ASSIGNMENT / "instructor_notes.txt").write_text(SECRET)
+    # Not in source/02_activations/: nbgrader copies that folder's files into autograded/ and
+    # feedback/ for every student by design.
+    (course / "source" / "instructor").mkdir()
+    (course / "source" / "instructor" / "notes.txt").write_text(SECRET)
     with sqlite3.connect(course / "gradebook.db") as gradebook:
         gradebook.execute("create table hostile_marker (value text)")
         gradebook.execute("insert into hostile_marker values (?)", (SECRET,))
@@ -93,8 +96,10 @@ def test_the_batch_finishes_sandboxed_with_exports_and_report(batch):
     assert result.isolation == sandbox.DESCRIPTION
     assert not result.failed and len(result.graded) == len(CASES)
     assert set(graded.scores) == {case.name for case in CASES}
-    for output in outputs:
-        assert all(case.name in output.read_text() for case in CASES), output
+    totals, exercises, report = outputs
+    for export in (totals, exercises):
+        assert all(case.name in export.read_text() for case in CASES), export
+    assert "Scores" in report.read_text()
 
 
 @pytest.mark.nbgrader
