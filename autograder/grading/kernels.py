@@ -33,6 +33,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Unicode
 
 from autograder.grading import sandbox
+from autograder.grading.forkserver import WARM as WARM_FLAVOURS
 from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
@@ -55,12 +56,21 @@ def socket_folder(flavour: str) -> Path:
     return _socket_root() / f"{os.getpid()}-{flavour}"
 
 
+def _forget_dead_servers() -> None:
+    """Remove socket folders of workers that are gone (a killed worker cannot clean up)."""
+    for folder in _socket_root().glob("*-*"):
+        pid, _, flavour = folder.name.partition("-")
+        if pid.isdigit() and flavour in WARM_FLAVOURS and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class ForkServer:
     """One fork server of a flavour, sandboxed unless ``isolate`` is off, spoken to over pipes."""
 
     def __init__(self, flavour: str, isolate: bool) -> None:
         self.flavour, self.isolate = flavour, isolate
         self.sockets = socket_folder(flavour)
+        _forget_dead_servers()
         shutil.rmtree(self.sockets, ignore_errors=True)
         self.sockets.mkdir(mode=0o700)
         atexit.register(shutil.rmtree, self.sockets, ignore_errors=True)
@@ -75,7 +85,10 @@ class ForkServer:
             self._process = subprocess.Popen(command, preexec_fn=die_with_parent, **pipes)
         self._lock = threading.Lock()
         assert self._process.stdout is not None
-        if not self._process.stdout.readline():
+        ready = self._process.stdout.readline()
+        if self.view is not None:
+            self.view.forget_stage()
+        if not ready:
             raise RuntimeError(f"the {flavour} fork server did not start (see the worker log)")
 
     def kernel_folder(self, kernel: str) -> Path:

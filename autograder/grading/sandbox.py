@@ -24,7 +24,6 @@ kernels run with the memory limit only.
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import ctypes.util
 import json
@@ -76,14 +75,6 @@ DESCRIPTION = "kernels sandboxed: no network, no other process, only Python's fi
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "fonts")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission's kernel may use."""
-
-    memory_mb: int
-    isolate: bool
 
 
 def _check(result: int, what: str) -> None:
@@ -213,6 +204,11 @@ class View:
     def bind(self, path: Path, option: str = "--ro-bind") -> None:
         self.args += [option, str(self.source(path)), str(path)]
 
+    def forget_stage(self) -> None:
+        """Remove the stage's (empty) mount points; a running sandbox keeps its own mounts."""
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+
     @property
     def paths(self) -> list[Path]:
         """The host folders and files this view shows."""
@@ -339,19 +335,17 @@ def view_exposes(paths: list[Path], secrets: tuple[Path, ...]) -> list[Path]:
 def start(
     flavour: str, sockets: Path, python_args: list[str], **popen: Any
 ) -> tuple[subprocess.Popen, View]:
-    """Start ``python python_args`` in a new sandbox of ``flavour`` (see :func:`build_view`)."""
+    """Start ``python python_args`` in a new sandbox of ``flavour`` (see :func:`build_view`).
+
+    Once the sandbox runs, remove the view's stage (:meth:`View.forget_stage`)."""
     stage = None
     if os.geteuid() == 0:
         stage = Path(tempfile.mkdtemp(prefix="autograder-stage-"))
         stage.chmod(0o755)
         os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
-    try:
-        view = build_view(flavour, sockets, stage)
-        command = launcher(view, bwrap_command(view, python_args))
-        return subprocess.Popen(command, **popen), view
-    finally:
-        if stage is not None:  # the sandbox has bound what it needs by then
-            atexit.register(shutil.rmtree, stage, ignore_errors=True)
+    view = build_view(flavour, sockets, stage)
+    command = launcher(view, bwrap_command(view, python_args))
+    return subprocess.Popen(command, **popen), view
 
 
 def isolation_available() -> str | None:
@@ -365,12 +359,13 @@ def isolation_available() -> str | None:
     folder = Path(tempfile.mkdtemp(prefix="autograder-check-"))
     try:
         args = ["-P", "-m", "autograder.grading.forkserver", "--check"]
-        process, _ = start("full", folder, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process, view = start("full", folder, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             out, err = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             out, err = process.communicate()
+        view.forget_stage()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     try:
