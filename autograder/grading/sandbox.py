@@ -105,7 +105,7 @@ def die_with_parent() -> None:
 
 def limit_memory(memory_mb: int) -> None:
     """RLIMIT_AS: ``memory_mb`` on top of what this (warm, forked) process already maps."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     with open("/proc/self/statm") as statm:
         mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     budget = mapped + memory_mb * 2**20
@@ -120,7 +120,7 @@ def enter_kernel_namespaces() -> None:
     """New user, mount, PID, network, IPC and UTS namespaces; the next child is PID 1.
 
     The caller becomes uid :data:`KERNEL_UID` of the new user namespace, with every
-    capability there until :func:`confine_kernel` drops them.
+    capability there until :func:`seal_kernel` drops them.
     """
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
