@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -95,7 +97,21 @@ def _ledger(course: Path) -> dict:
         return {}
 
 
-def _stop_after(course: Path, entries: int, sig: int) -> tuple[int, int]:
+def _processes_of(run: str, grace: float = 10) -> list[int]:
+    """Processes (workers, fork servers, bubblewrap, kernels) of the run marked ``run``."""
+    deadline = time.monotonic() + grace
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            with contextlib.suppress(OSError):
+                if entry.name.isdigit() and run.encode() in (entry / "environ").read_bytes():
+                    alive.append(int(entry.name))
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def _stop_after(course: Path, entries: int, sig: int, run: str) -> tuple[int, int]:
     command = [
         Path(sys.executable).with_name("autograder"),
         "--course-dir",
@@ -106,7 +122,10 @@ def _stop_after(course: Path, entries: int, sig: int) -> tuple[int, int]:
         "1",
         "--no-feedback",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, AUTOGRADER_TEST_RUN=run)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     deadline = time.monotonic() + 300
     while len(_ledger(course)) < entries and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -119,10 +138,12 @@ def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(tmp_path):
     course = make_course(tmp_path / "course", "02_activations")
     variants = load_variants(SAMPLE_CLASS / "02_activations")
     write_submissions(variants, course, "02_activations")
-    code, done = _stop_after(course, 1, signal.SIGINT)  # Ctrl-C
+    run = f"autograder-run-{os.getpid()}-{time.monotonic_ns()}"
+    code, done = _stop_after(course, 1, signal.SIGINT, run)  # Ctrl-C
     assert code == 130 and 1 <= done < len(variants)
-    code, done_after_kill = _stop_after(course, done + 1, signal.SIGKILL)
+    code, done_after_kill = _stop_after(course, done + 1, signal.SIGKILL, run)
     assert code == -signal.SIGKILL and done_after_kill < len(variants)
+    assert _processes_of(run) == []  # no worker, fork server, sandbox or kernel outlives it
     final = grade(course, "02_activations", Options(workers=2, feedback=False), QUIET)
     assert len(final.graded) == len(variants) - done_after_kill and not final.failed
     scores = read_scores(course, "02_activations")

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from rich.console import Console
 
+from autograder.grading import sandbox
 from autograder.grading.batch import Options, grade
 from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
@@ -80,7 +81,7 @@ def _lost(graded: GradedClass, student: str) -> set[str]:
 @pytest.mark.nbgrader
 def test_kernels_were_isolated_and_the_whole_batch_was_graded(hostile):
     course, result, _ = hostile
-    assert result.isolation == "network and files isolated"
+    assert result.isolation == sandbox.DESCRIPTION
     assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL)
     assert not (course / "pwned.txt").exists()
 

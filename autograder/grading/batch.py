@@ -164,7 +164,7 @@ def grade(
         if reason:
             console.print(f"[yellow]warning: kernels run without isolation ({reason})[/yellow]")
             options = dataclasses.replace(options, isolate=False)
-    result.isolation = "network and files isolated" if options.isolate else "no isolation"
+    result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
 
     layout = CourseLayout(course_root)
     ledger = Ledger(course_root, assignment)

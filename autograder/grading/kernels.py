@@ -1,29 +1,31 @@
-"""Kernels forked from a warm process instead of started from scratch.
+"""Kernels forked from a warm, sandboxed fork server instead of started from scratch.
 
-A plain kernel start pays for Python, ipykernel and an 8 s TensorFlow import.
-Here each worker keeps a multiprocessing *fork server* (started on first use) that has
-imported :mod:`autograder.grading.warm` once; every kernel is a fork of it, which then
-applies the sandbox and runs an ordinary ipykernel on the connection file that
-jupyter_client wrote. Everything else is stock jupyter_client / nbclient. The kernels'
-limits are traits of :class:`WarmProvisioner`, set through traitlets configuration
-(see :meth:`autograder.grading.settings.Options.nbgrader_config`).
+A plain kernel start pays for Python, ipykernel and an 8 s TensorFlow import. Here each
+worker keeps one fork server per kernel flavour (:mod:`autograder.grading.forkserver`,
+started on first use inside bubblewrap, see :mod:`autograder.grading.sandbox`) that has
+imported the flavour's warm modules once; every kernel is a fork of it that confines itself
+in namespaces of its own and runs an ordinary ipykernel on the connection jupyter_client
+chose. Everything else is stock jupyter_client / nbclient. The kernels' limits are traits of
+:class:`WarmProvisioner`, set through traitlets configuration (see
+:meth:`autograder.grading.settings.Options.nbgrader_config`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
+import atexit
 import functools
-import multiprocessing
-import multiprocessing.context
+import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
@@ -31,64 +33,113 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Unicode
 
 from autograder.grading import sandbox
+from autograder.grading.forkserver import WARM as WARM_FLAVOURS
+from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
 
+__all__ = ["ForkServer", "WarmKernelManager", "WarmProvisioner", "die_with_parent", "warm_up"]
+
+
+def _socket_root() -> Path:
+    """This user's private folder for kernel sockets (one shared name would clash between
+    users: a folder left by root makes another grader's kernels die at start)."""
+    folder = Path(tempfile.gettempdir()) / f"autograder-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise RuntimeError(f"{folder} belongs to another user: remove it or set TMPDIR")
+    return folder
+
+
+def socket_folder(flavour: str) -> Path:
+    """The folder of this process's ``flavour`` fork server's kernel sockets."""
+    return _socket_root() / f"{os.getpid()}-{flavour}"
+
+
+def _forget_dead_servers() -> None:
+    """Remove socket folders of workers that are gone (a killed worker cannot clean up)."""
+    for folder in _socket_root().glob("*-*"):
+        pid, _, flavour = folder.name.partition("-")
+        if pid.isdigit() and flavour in WARM_FLAVOURS and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class ForkServer:
+    """One fork server of a flavour, sandboxed unless ``isolate`` is off, spoken to over pipes."""
+
+    def __init__(self, flavour: str, isolate: bool) -> None:
+        self.flavour, self.isolate = flavour, isolate
+        self.sockets = socket_folder(flavour)
+        _forget_dead_servers()
+        shutil.rmtree(self.sockets, ignore_errors=True)
+        self.sockets.mkdir(mode=0o700)
+        atexit.register(shutil.rmtree, self.sockets, ignore_errors=True)
+        module = ["-P", "-m", "autograder.grading.forkserver", flavour]
+        pipes: dict[str, Any] = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+        self.view: sandbox.View | None = None
+        if isolate:
+            args = [*module, "--sockets", str(sandbox.SOCKETS)]
+            self._process, self.view = sandbox.start(flavour, self.sockets, args, **pipes)
+        else:
+            command = [sys.executable, *module, "--sockets", str(self.sockets)]
+            self._process = subprocess.Popen(command, preexec_fn=die_with_parent, **pipes)
+        self._lock = threading.Lock()
+        assert self._process.stdout is not None
+        ready = self._process.stdout.readline()
+        if self.view is not None:
+            self.view.forget_stage()
+        if not ready:
+            raise RuntimeError(f"the {flavour} fork server did not start (see the worker log)")
+
+    def kernel_folder(self, kernel: str) -> Path:
+        """A new, empty folder for one kernel's sockets and connection file."""
+        folder = self.sockets / kernel
+        folder.mkdir(mode=0o700)
+        if os.geteuid() == 0 and self.isolate:
+            os.chown(folder, sandbox.SANDBOX_UID, sandbox.SANDBOX_UID)
+        return folder
+
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send one request, wait for its answer."""
+        stdin: IO[str] = self._process.stdin  # type: ignore[assignment]
+        stdout: IO[str] = self._process.stdout  # type: ignore[assignment]
+        with self._lock:
+            try:
+                stdin.write(json.dumps(message) + "\n")
+                stdin.flush()
+                line = stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+        if not line:
+            raise RuntimeError(f"the {self.flavour} fork server is gone")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        """End the server; its kernels die with it."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def exposes(self, secrets: tuple[Path, ...]) -> list[Path]:
+        """Which of ``secrets`` this server's filesystem view contains (must be none)."""
+        if self.view is None:
+            return list(secrets)
+        return sandbox.view_exposes(self.view.paths, secrets)
+
 
 @functools.cache
-def fork_server() -> multiprocessing.context.ForkServerContext:
-    """The multiprocessing context whose server has imported the warm modules."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading.warm"])
-    return context
+def fork_server(flavour: str, isolate: bool = True) -> ForkServer:
+    """This worker's fork server of ``flavour`` (started on first use)."""
+    return ForkServer(flavour, isolate)
 
 
-def _kernel_main(
-    argv: list[str], env: dict[str, str], cwd: str, limits: Any, hidden: Any, figures: bool
-) -> None:
-    """Body of a forked kernel: sandbox, then a normal ipykernel.
-
-    Without ``figures``, the inline backend registers no image format: a figure shows
-    as its text summary (``<Figure size 640x480 with 1 Axes>``) and is never drawn.
-    """
-    os.setpgrp()
-    die_with_parent()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):  # the kernel talks over its sockets; keep the worker's pipes clean
-        os.dup2(devnull, fd)
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(cwd)
-    sandbox.apply(limits, hidden)
-    if sys.path and sys.path[0] in ("", cwd):
-        del sys.path[0]
-    from ipykernel.kernelapp import IPKernelApp
-    from traitlets.config import Config
-
-    config = Config()
-    if not figures:
-        config.InlineBackend.figure_formats = set()
-    IPKernelApp.launch_instance(argv=argv, config=config)
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this kernel when the fork server (and so the worker) goes away."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def _nothing() -> None:
-    """Target of the warm-up fork."""
-
-
-def warm_up() -> None:
-    """Start the fork server now (it imports TensorFlow once), not on the first submission."""
-    process = fork_server().Process(target=_nothing)
-    process.start()
-    process.join()
+def warm_up(flavour: str = "full", isolate: bool = Options.isolate) -> None:
+    """Start a fork server now (the full one imports TensorFlow), not on the first submission."""
+    fork_server(flavour, isolate)
 
 
 class ForkedProcess:
@@ -96,20 +147,28 @@ class ForkedProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
-        self._process = process
-        self.pid = process.pid
+    def __init__(self, server: ForkServer, pid: int) -> None:
+        self._server = server
+        self.pid = pid
+        self._code: int | None = None
 
     def poll(self) -> int | None:
-        return None if self._process.is_alive() else self._process.exitcode
+        if self._code is None:
+            try:
+                self._code = self._server.request({"op": "poll", "pid": self.pid})["code"]
+            except RuntimeError:  # the server is gone, and its kernels with it
+                self._code = -signal.SIGKILL
+        return self._code
 
     def wait(self, timeout: float | None = None) -> int | None:
-        self._process.join(timeout)
-        return self._process.exitcode
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.05)
+        return self._code
 
     def send_signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signum)
+        if self.poll() is None:
+            self._server.request({"op": "signal", "pid": self.pid, "signum": int(signum)})
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
@@ -125,63 +184,70 @@ class WarmProvisioner(LocalProvisioner):
         Options.memory_mb, help="Memory a kernel may map, in MB, beyond the warm process's."
     ).tag(config=True)
     isolate = Bool(
-        Options.isolate, help="Run kernels in their own network and mount namespaces."
+        Options.isolate, help="Run kernels in the sandbox (see autograder.grading.sandbox)."
     ).tag(config=True)
     figures = Bool(
         Options.figures, help="Draw figures (without, a figure shows as its text summary)."
     ).tag(config=True)
     course_root = Unicode(
         "",
-        help="The course directory whose secrets a kernel must not see; the kernel's working "
-        "folder (the submission's) stays writable. Empty: hide nothing.",
+        help="The course directory being graded: a kernel refuses to start where the "
+        "sandbox's view would show any of its secrets. Empty: nothing to check.",
     ).tag(config=True)
-
-    def _hidden(self, workdir: str) -> sandbox.Hidden | None:
-        if not self.course_root:
-            return None
-        layout = CourseLayout(Path(self.course_root))
-        return sandbox.Hidden(layout.root, Path(workdir), layout.secrets())
-
     flavour = Unicode(
         "full",
         help="'full': TensorFlow and Keras preloaded; 'numpy': a kernel in which TensorFlow and "
         "Keras cannot be imported (NumPy exercises are judged there).",
     ).tag(config=True)
 
+    _folder: Path | None = None
+
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        argv = cmd[cmd.index("-f") :] if "-f" in cmd else cmd[1:]
-        if self.flavour == "numpy":
-            command = [sys.executable, "-m", "autograder.grading.numpy_kernel", *argv]
-            return await super().launch_kernel(command, **kwargs)
-        env = dict(kwargs.get("env") or os.environ)
-        cwd = str(kwargs.get("cwd") or Path.cwd())
-        limits = sandbox.Limits(memory_mb=self.memory_mb, isolate=self.isolate)
-        process = fork_server().Process(
-            target=_kernel_main,
-            args=(argv, env, cwd, limits, self._hidden(cwd), self.figures),
-            daemon=False,
+        server = fork_server(self.flavour, self.isolate)
+        if self.isolate and self.course_root:
+            shown = server.exposes(CourseLayout(Path(self.course_root)).secrets())
+            if shown:
+                raise RuntimeError(f"the sandbox would show {', '.join(map(str, shown))}")
+        info = dict(self.connection_info)
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        self._folder = Path(info["ip"]).parent
+        self._own_folder(server)
+        reply = server.request(
+            {
+                "op": "launch",
+                "kernel": self._folder.name,
+                "connection": info,
+                "env": dict(kwargs.get("env") or os.environ),
+                "cwd": str(kwargs.get("cwd") or Path.cwd()),
+                "memory_mb": self.memory_mb,
+                "isolate": self.isolate,
+                "figures": self.figures,
+            }
         )
-        process.start()
-        self.process = ForkedProcess(process)
-        self.pid = self.pgid = process.pid
-        self.cwd = cwd
+        if "error" in reply:
+            raise RuntimeError(f"the kernel did not start: {reply['error']}")
+        self.process = ForkedProcess(server, reply["pid"])
+        self.pid, self.pgid = reply["pid"], None
         return self.connection_info
 
+    def _own_folder(self, server: ForkServer) -> None:
+        assert self._folder is not None
+        if self._folder.parent != server.sockets:
+            raise RuntimeError(f"kernel sockets must live in {server.sockets}, not {self._folder}")
+        shutil.rmtree(self._folder, ignore_errors=True)
+        server.kernel_folder(self._folder.name)
 
-def _socket_folder() -> Path:
-    """This user's private folder for kernel sockets (one shared name would clash between
-    users: a folder left by root makes another grader's kernels die at start)."""
-    folder = Path(tempfile.gettempdir()) / f"autograder-kernels-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.stat().st_uid != os.getuid():
-        raise RuntimeError(f"{folder} belongs to another user: remove it or set TMPDIR")
-    return folder
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart)
+        if self._folder is not None and not restart:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class WarmKernelManager(AsyncKernelManager):
     """AsyncKernelManager whose kernels are forks of the warm server, talking over IPC sockets.
 
-    IPC (Unix-socket) transport keeps working inside the kernel's empty network namespace.
+    IPC (Unix-socket) transport keeps working inside the kernel's empty network namespace;
+    each kernel's sockets live in a folder of its own, the only one of them it can see.
     """
 
     flavour = Unicode("full", help="The kernels' flavour (see WarmProvisioner.flavour).")
@@ -189,7 +255,7 @@ class WarmKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.transport = "ipc"
-        self.ip = str(_socket_folder() / uuid.uuid4().hex[:12])
+        self.ip = str(socket_folder(self.flavour) / uuid.uuid4().hex[:12] / "k")
 
     async def _async_pre_start_kernel(self, **kwargs: Any) -> tuple[list[str], dict[str, Any]]:
         if self.provisioner is None:

@@ -1,15 +1,21 @@
-"""A kernel where TensorFlow and Keras cannot be imported (`python -m` this module).
+"""Imported once by each worker's "numpy" fork server: NumPy, SciPy, matplotlib, never TensorFlow.
 
-NumPy exercises are judged in such a kernel, so a function that calls TensorFlow or
-Keras fails with :class:`NumPyOnlyError` instead of being caught by a watch it could switch off.
+NumPy exercises are judged in kernels forked from it. In the sandbox the server's filesystem
+view holds no TensorFlow, Keras, tf_keras, TensorBoard, JAX or PyTorch at all (see
+:func:`autograder.grading.sandbox.build_view`), so importing them fails whatever learner code
+does. On top of that, this module makes the failure say why: importing one raises
+:class:`NumPyOnlyError` (the only barrier where the grader runs without the sandbox).
 """
 
 from __future__ import annotations
 
 import importlib.abc
+import os
 import sys
 
-BLOCKED = ("tensorflow", "keras", "tf_keras", "tensorboard", "jax", "torch")
+from autograder.grading.sandbox import NOT_NUMPY
+
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
 class NumPyOnlyError(ImportError):
@@ -18,16 +24,13 @@ class NumPyOnlyError(ImportError):
 
 class _Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name.split(".")[0] in BLOCKED:
+        if name.split(".")[0] in NOT_NUMPY:
             raise NumPyOnlyError(f"{name} is not available: this exercise must be NumPy only")
 
 
-def main() -> None:
-    sys.meta_path.insert(0, _Blocker())
-    from ipykernel.kernelapp import IPKernelApp
+sys.meta_path.insert(0, _Blocker())
 
-    IPKernelApp.launch_instance(argv=sys.argv[1:])
-
-
-if __name__ == "__main__":
-    main()
+import ipykernel.kernelapp  # noqa: E402, F401
+import matplotlib.pyplot  # noqa: E402, F401
+import numpy  # noqa: E402, F401
+import scipy.special  # noqa: E402, F401

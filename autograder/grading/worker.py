@@ -115,7 +115,7 @@ def serve(course_root: Path, assignment: str, options: Options) -> None:
     _speed_up_nbgrader()
     config = nbgrader_config(course_root, options)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    kernels.warm_up()
+    kernels.warm_up(isolate=options.isolate)
     for line in sys.stdin:
         student = json.loads(line)["student"]
         started = time.perf_counter()
