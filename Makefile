@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages: Graphviz's `dot` draws model pictures (keras.utils.plot_model), Debian's
-# Chromium runs the browser test, npm installs JupyterHub's proxy. Installed with apt when
-# running as root (CI, containers); otherwise a hint (the notebooks fall back to text without `dot`).
+# Chromium runs the browser test, npm installs JupyterHub's proxy, PostgreSQL serves the tests'
+# shared gradebook, bubblewrap sandboxes grading kernels. Installed with apt when running as
+# root (CI, containers); otherwise a hint (the notebooks fall back to text without `dot`).
 SYSTEM_PACKAGES := dot:graphviz chromium:chromium npm:npm pg_ctlcluster:postgresql bwrap:bubblewrap
 system-packages:
 	@for pair in $(SYSTEM_PACKAGES); do \

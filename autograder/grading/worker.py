@@ -116,6 +116,7 @@ def serve(course_root: Path, assignment: str, options: Options) -> None:
     config = nbgrader_config(course_root, options)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     kernels.warm_up(isolate=options.isolate)
+    kernels.warm_up("numpy", isolate=options.isolate)  # NumPy exercises are judged there
     for line in sys.stdin:
         student = json.loads(line)["student"]
         started = time.perf_counter()
