@@ -68,6 +68,8 @@ class LearnerRun:
     warnings: list[str] = field(default_factory=list)
     stderr: str = ""
     tensorflow: TensorFlowReport = field(default_factory=TensorFlowReport)
+    #: NumPy helpers reassigned where the function ran (another process: see Remote)
+    reassigned: list[str] = field(default_factory=list)
 
 
 def _quietly(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -333,7 +335,7 @@ def _notes(runs: list[LearnerRun]) -> list[str]:
     written = "".join(run.stderr for run in runs).strip()
     if written:
         notes.append(f"your function wrote to stderr: {written[:200]!r}")
-    tampered = _tampered_helpers()
+    tampered = list(dict.fromkeys(_tampered_helpers() + [n for r in runs for n in r.reassigned]))
     if tampered:
         notes.append(
             f"{', '.join(tampered)} was reassigned in this notebook; the checker uses its own "

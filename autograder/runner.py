@@ -98,6 +98,30 @@ def replay(source: str, label: str) -> None:
             continue
 
 
+#: NumPy's comparison helpers, which a learner may reassign hoping to fool a checker.
+HELPERS = (
+    "np.allclose",
+    "np.isclose",
+    "np.array_equal",
+    "np.testing.assert_allclose",
+    "np.testing.assert_array_equal",
+)
+
+
+def _reassigned_helpers() -> list[str]:
+    """The helpers that are no longer NumPy's own in this kernel."""
+    import numpy
+
+    reassigned = []
+    for name in HELPERS:
+        owner: Any = numpy
+        for part in name.split(".")[1:]:
+            owner = getattr(owner, part, None)
+        if not str(getattr(owner, "__module__", "")).startswith("numpy"):
+            reassigned.append(name)
+    return reassigned
+
+
 def _imports_autograder(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.ImportFrom):
         return (statement.module or "").split(".")[0] == "autograder"
@@ -160,6 +184,7 @@ def call(name: str, request: str) -> None:
             reply["value"] = _invoke(asked.get("exercise", ""), fn, args, kwargs, reply)
         except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)
+    reply["reassigned"] = _reassigned_helpers()
     reply["warnings"] = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     reply["stderr"] = stderr.text[:2000]
     reply["args"], reply["kwargs"] = args, kwargs

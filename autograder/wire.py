@@ -47,16 +47,17 @@ def encode(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON-ready data (see the module docstring for what is kept)."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if abs(value) < 2**53 else {"$": "int", "v": str(value)}
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if isinstance(value, np.ndarray) and value.dtype != object:
         return {"$": "nd", "npy": _npy(value)}
     if isinstance(value, np.generic) and not isinstance(value, np.object_):
         return {"$": "scalar", "npy": _npy(np.asarray(value))}
+    if value is None or isinstance(value, bool | str):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, int):
+        return int(value) if abs(value) < 2**53 else {"$": "int", "v": str(int(value))}
+    if isinstance(value, float):
+        value = float(value)
+        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if isinstance(value, np.random.Generator):
         return {"$": "generator", "state": value.bit_generator.state}
     if isinstance(value, tuple | list):

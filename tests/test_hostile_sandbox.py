@@ -200,14 +200,14 @@ def test_kernel_writes_only_to_its_scratch(numpy_server):
         "        pass\n"
         "print(os.getcwd(), ok, len(os.listdir('/run/kernels')))"
     )
-    assert out == "/tmp ['/tmp/a', 'b', '/dev/shm/c'] 1"
+    assert out == "/scratch ['/tmp/a', 'b', '/dev/shm/c'] 1"
 
 
 def test_kernel_cannot_undo_its_mounts(numpy_server):
     (out,) = run(
         "import ctypes, subprocess, sys\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
-        "print([libc.umount2(p, 2) for p in (b'/tmp', b'/proc', b'/run/kernels')])\n"
+        "print([libc.umount2(p, 2) for p in (b'/scratch', b'/proc', b'/run/kernels')])\n"
         "new = 'import ctypes; print(ctypes.CDLL(None).unshare(0x10000000 | 0x20000))'\n"
         "print(subprocess.run([sys.executable, '-c', new], capture_output=True, text=True).stdout)"
     )

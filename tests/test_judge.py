@@ -21,6 +21,7 @@ def test_wire_round_trips_data_with_types_kept():
     value = {
         "array": np.arange(6, dtype=np.float16).reshape(2, 3),
         "scalar": np.float32(1.5),
+        "inf": np.float64("inf"),
         "tuple": (1, 2.5, None, True, "text", float("nan"), 2**70),
         "list": [np.int64(3), [np.zeros((0, 2))]],
         "rng": rng,
@@ -29,6 +30,7 @@ def test_wire_round_trips_data_with_types_kept():
     back = wire.loads(wire.dumps(value))
     assert back["array"].dtype == np.float16 and back["array"].tolist() == value["array"].tolist()
     assert type(back["scalar"]) is np.float32 and back["scalar"] == 1.5
+    assert type(back["inf"]) is np.float64 and np.isinf(back["inf"])
     assert back["tuple"][:5] == (1, 2.5, None, True, "text") and np.isnan(back["tuple"][5])
     assert back["tuple"][6] == 2**70 and type(back["tuple"]) is tuple
     assert type(back["list"][0]) is np.int64 and back["list"][1][0].shape == (0, 2)

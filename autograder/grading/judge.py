@@ -170,6 +170,7 @@ class RemoteFunction(Remote):
 
     def _note(self, reply: dict[str, Any]) -> None:
         if self._run is not None:
+            self._run.reassigned = [n for n in runner.HELPERS if n in reply.get("reassigned", [])]
             self._run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
             self._run.stderr += str(reply.get("stderr", ""))[:2000]
 
@@ -198,6 +199,7 @@ class RemoteFunction(Remote):
             self._run = None
         run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
         run.stderr += str(reply.get("stderr", ""))[:2000]
+        run.reassigned = [n for n in runner.HELPERS if n in reply.get("reassigned", [])]
         run.error = self._error(reply)
         run.value = take_back(reply.get("value"), weights=exercise.hand_back_weights)
         run.args = _restore(run.args, reply.get("args"))

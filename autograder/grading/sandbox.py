@@ -60,7 +60,9 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 #: Where a fork server sees its worker's socket folder; kernel ``<id>`` sees only ``<id>/``.
 SOCKETS = Path("/run/kernels")
 #: Scratch space of one kernel: its working folder, /tmp and HOME.
-SCRATCH = Path("/tmp")
+#: The kernel's private tmpfs, its working folder and TMPDIR (not /tmp: the Python environment
+#: itself may live under /tmp, so /tmp stays the server's, a small tmpfs).
+SCRATCH = Path("/scratch")
 SCRATCH_MB = 256
 #: The kernel's uid inside its user namespace (not root: execve never grants capabilities).
 KERNEL_UID = 1000
@@ -249,6 +251,8 @@ def build_view(flavour: str, sockets: Path, stage: Path | None) -> View:
     ``stage``: an empty folder for :class:`View`'s staging when the grader is root, else None.
     """
     view = View(stage)
+    # first: binds may lie under /tmp
+    view.args += ["--size", str(16 * 2**20), "--tmpfs", "/tmp", "--dir", str(SCRATCH)]
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64"):
         path = Path("/") / top
         if path.is_symlink():
@@ -270,7 +274,7 @@ def build_view(flavour: str, sockets: Path, stage: Path | None) -> View:
                 if numpy_only_entry(entry.name):
                     view.bind(entry)
             view.args += ["--remount-ro", str(site)]
-    view.args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    view.args += ["--proc", "/proc", "--dev", "/dev"]
     view.args += ["--bind", str(view.source(sockets)), str(SOCKETS)]
     view.args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return view
