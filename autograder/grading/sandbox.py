@@ -280,10 +280,15 @@ def build_view(flavour: str, sockets: Path, stage: Path | None) -> View:
     return view
 
 
+def _bwrap() -> str | None:
+    """bubblewrap's path, also when PATH holds only the virtual environment's bin folder."""
+    return shutil.which("bwrap", path=f"{os.environ.get('PATH', '')}{os.pathsep}{os.defpath}")
+
+
 def bwrap_command(view: View, python_args: list[str]) -> list[str]:
     """Run ``python python_args`` in the view, in new namespaces, tied to the caller's life."""
     return [
-        shutil.which("bwrap") or "bwrap",
+        _bwrap() or "bwrap",
         "--unshare-all",
         "--die-with-parent",
         "--new-session",
@@ -358,7 +363,7 @@ def isolation_available() -> str | None:
     Starts a real (empty-handed) sandbox as kernels' fork servers will run, whose server
     forks one confined child and reports whether that worked.
     """
-    if shutil.which("bwrap") is None:
+    if _bwrap() is None:
         return "bubblewrap (bwrap) is not installed"
     folder = Path(tempfile.mkdtemp(prefix="autograder-check-"))
     try:
