@@ -168,16 +168,18 @@ class RemoteFunction(Remote):
             where,
         )
 
-    def _note(self, reply: dict[str, Any]) -> None:
-        if self._run is not None:
-            self._run.reassigned = [n for n in runner.HELPERS if n in reply.get("reassigned", [])]
-            self._run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
-            self._run.stderr += str(reply.get("stderr", ""))[:2000]
+    @staticmethod
+    def _note(run: LearnerRun | None, reply: dict[str, Any]) -> None:
+        """Record the reply's remarks (reassigned helpers, warnings, stderr) in ``run``."""
+        if run is not None:
+            run.reassigned = [n for n in runner.HELPERS if n in reply.get("reassigned", [])]
+            run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
+            run.stderr += str(reply.get("stderr", ""))[:2000]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """A plain call, for the exercise's own ``call`` hook running in the judge."""
         reply = self._ask(args, kwargs, hook=False)
-        self._note(reply)
+        self._note(self._run, reply)
         _write_back(args, reply.get("args"))
         _write_back(kwargs, reply.get("kwargs"))
         error = self._error(reply)
@@ -197,9 +199,7 @@ class RemoteFunction(Remote):
             return
         finally:
             self._run = None
-        run.warnings += [str(w)[:300] for w in reply.get("warnings", [])][:10]
-        run.stderr += str(reply.get("stderr", ""))[:2000]
-        run.reassigned = [n for n in runner.HELPERS if n in reply.get("reassigned", [])]
+        self._note(run, reply)
         run.error = self._error(reply)
         run.value = take_back(reply.get("value"), weights=exercise.hand_back_weights)
         run.args = _restore(run.args, reply.get("args"))
