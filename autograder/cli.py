@@ -37,7 +37,19 @@ def main(argv: list[str] | None = None) -> int:
         "grade", parents=[gradebook], help="autograde a class in parallel (nbgrader underneath)"
     )
     grade.add_argument("assignment")
-    grade.add_argument("--workers", type=int, default=Options.workers)
+    grade.add_argument(
+        "--workers",
+        type=int,
+        default=Options.workers,
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default="",
+        help="grade on the Dask cluster at this scheduler, e.g. tcp://HOST:8786 "
+        "(default: $DASK_SCHEDULER_ADDRESS, else a local cluster)",
+    )
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument(
         "--timeout", type=float, default=Options.timeout, help="seconds per submission"

@@ -298,7 +298,7 @@ def test_intake_reads_regular_files_only_and_within_bounds(tmp_path):
     assert refused.files == {} and "symbolic link" in refused.skipped[0]
 
 
-def test_prepare_stages_a_clean_copy_and_clears_planted_links(tmp_path):
+def test_staging_makes_a_clean_copy_and_clears_planted_links(tmp_path):
     course = tmp_path / "course"
     gradebook = course / "gradebook.db"
     folder = course / "submitted" / "s" / ASSIGNMENT
@@ -309,7 +309,9 @@ def test_prepare_stages_a_clean_copy_and_clears_planted_links(tmp_path):
     for step in ("autograded", "feedback"):
         (course / step / "s" / ASSIGNMENT).mkdir(parents=True)
         (course / step / "s" / ASSIGNMENT / NOTEBOOK).symlink_to(gradebook)
-    left_out = intake.prepare(course, ASSIGNMENT, "s")
+    read = intake.read_submission(course / "submitted", Path("s", ASSIGNMENT))
+    left_out = read.skipped
+    intake.stage(course, ASSIGNMENT, "s", read.files)
     staged = course / intake.STAGED / "s" / ASSIGNMENT
     assert sorted(p.name for p in staged.iterdir()) == [NOTEBOOK]
     assert left_out == ["gradebook.txt: a symbolic link (not followed)"]

@@ -1,26 +1,34 @@
-"""``autograder grade``: grade a class in parallel, incrementally, without stopping on bad work."""
+"""``autograder grade``: grade a class in parallel, incrementally, without stopping on bad work.
+
+The instructor's machine reads each submission (:mod:`~autograder.grading.intake`), sends
+its files to a grading worker on a Dask cluster (:mod:`~autograder.grading.cluster`), and
+records what comes back (:mod:`~autograder.grading.record`) and in the ledger, one
+submission at a time as they finish.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
-import os
-import queue
-import subprocess
-import sys
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from distributed import KilledWorker
+from nbgrader.coursedir import CourseDirectory
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from autograder.grading import sandbox
-from autograder.grading.kernels import die_with_parent
+from autograder.grading import cluster, sandbox
+from autograder.grading.intake import Submission, read_submission
 from autograder.grading.ledger import Ledger, fingerprint
+from autograder.grading.package import course_config, pack
+from autograder.grading.record import Recorder
 from autograder.grading.settings import Options
+from autograder.grading.worker import grade_submission
 from autograder.layout import CourseLayout
 
 __all__ = ["BatchResult", "Options", "Outcome", "grade", "print_summary", "submissions"]
@@ -47,72 +55,14 @@ class BatchResult:
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     isolation: str = ""
+    #: where it ran: "local cluster of N workers" or the scheduler's address and worker count
+    engine: str = ""
     interrupted: bool = False
     warnings: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.graded if not o.ok]
-
-
-class WorkerProcess:
-    """One `python -m autograder.grading.worker`, asked for one student at a time."""
-
-    def __init__(self, course_root: Path, assignment: str, options: Options, log: Path) -> None:
-        self._command = [
-            sys.executable,
-            "-m",
-            "autograder.grading.worker",
-            "--course-dir",
-            str(course_root),
-            "--assignment",
-            assignment,
-            "--options",
-            options.to_json(),
-        ]
-        self._log = log
-        self._process: subprocess.Popen[str] | None = None
-
-    def _start(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            self._log.parent.mkdir(parents=True, exist_ok=True)
-            self._process = subprocess.Popen(
-                self._command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._log.open("a"),
-                text=True,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
-        return self._process
-
-    def grade(self, student: str) -> Outcome:
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(json.dumps({"student": student}) + "\n")
-            process.stdin.flush()
-            line = process.stdout.readline()
-        except (BrokenPipeError, OSError):
-            line = ""
-        if not line:
-            self.stop()
-            return Outcome(student, False, f"grading worker crashed (see {self._log})")
-        reply = json.loads(line)
-        return Outcome(
-            student,
-            reply["ok"],
-            reply.get("error", ""),
-            reply.get("seconds", 0.0),
-            reply.get("left_out", []),
-        )
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, 9)
-            self._process.wait()
 
 
 def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
@@ -151,11 +101,40 @@ def _check_assignment(course_root: Path, assignment: str, db_url: str | None) ->
                 gradebook.add_student(student)
 
 
+def _ungradable(error: BaseException) -> str:
+    if isinstance(error, KilledWorker):
+        return (
+            f"ungradable: grading it killed {cluster.ALLOWED_FAILURES + 1} grading workers "
+            "(see the workers' logs)"
+        )
+    return f"the grading worker failed: {type(error).__name__}: {error}"[:300]
+
+
+@contextlib.contextmanager
+def _ctrl_c() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C (SIGINT), so that the batch stops where it can stop cleanly."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def grade(
     course_root: Path, assignment: str, options: Options, console: Console | None = None
 ) -> BatchResult:
     """Autograde every new or changed submission of ``assignment``; never stop on one."""
-    console = console or Console()
+    with _ctrl_c() as stop:
+        return _grade(course_root, assignment, options, console or Console(), stop)
+
+
+def _grade(
+    course_root: Path, assignment: str, options: Options, console: Console, stop: threading.Event
+) -> BatchResult:
     result = BatchResult(assignment)
     started = time.perf_counter()
     _check_assignment(course_root, assignment, options.db_url)
@@ -183,26 +162,23 @@ def grade(
             todo[student] = current
         else:
             result.skipped.append(student)
+    if not todo:
+        result.seconds = time.perf_counter() - started
+        return result
 
-    pending: queue.Queue[str] = queue.Queue()
-    for student in todo:
-        pending.put(student)
-    done: queue.Queue[Outcome] = queue.Queue()
-    count = min(options.workers, len(todo)) or 1
-    workers = [
-        WorkerProcess(course_root, assignment, options, layout.logs / f"worker{i}.log")
-        for i in range(count)
-    ]
+    config = course_config(course_root)
+    ignore = tuple(CourseDirectory(config=config).ignore)
+    package = pack(course_root, assignment, options)
+    gradebook = layout.gradebook_url(options.db_url, lock_timeout=120)
+    recorder = Recorder(course_root, assignment, gradebook, config)
+    in_flight: dict[str, Submission] = {}
 
-    def serve(worker: WorkerProcess) -> None:
-        while True:
-            try:
-                student = pending.get_nowait()
-            except queue.Empty:
-                return
-            done.put(worker.grade(student))
+    def jobs() -> Iterator[tuple[str, tuple]]:
+        for student in todo:
+            read = read_submission(layout.submitted, Path(student, assignment), ignore=ignore)
+            in_flight[student] = read
+            yield student, (package, student, read.files)
 
-    threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in workers]
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -213,29 +189,37 @@ def grade(
         TimeRemainingColumn(),
     )
     try:
-        with Progress(*columns, console=console) as progress:
+        with (
+            cluster.connect(
+                min(options.workers, len(todo)), options.isolate, layout.logs, options.scheduler
+            ) as engine,
+            Progress(*columns, console=console) as progress,
+        ):
+            result.engine = engine.describe()
             task = progress.add_task(f"grading {assignment}", total=len(todo))
-            for thread in threads:
-                thread.start()
-            while len(result.graded) < len(todo):
-                try:
-                    outcome = done.get(timeout=0.5)
-                except queue.Empty:
-                    if not any(t.is_alive() for t in threads) and done.empty():
-                        break
-                    continue
-                ledger.record(outcome.student, todo[outcome.student], outcome.ok, outcome.error)
+            window = 2 * max(engine.workers, 1)
+            for student, graded in cluster.run(engine, grade_submission, jobs(), window, stop):
+                submission = in_flight.pop(student)
+                if isinstance(graded, BaseException):
+                    outcome = Outcome(student, False, _ungradable(graded))
+                else:
+                    outcome = Outcome(student, graded.ok, graded.error, graded.seconds)
+                    try:
+                        recorder.record(graded, submission.files)
+                    except Exception as error:  # noqa: BLE001  (reported by name; batch goes on)
+                        outcome.ok, outcome.error = False, f"could not be recorded: {error!r}"
+                outcome.left_out = submission.skipped
+                ledger.record(student, todo[student], outcome.ok, outcome.error)
                 result.graded.append(outcome)
                 if outcome.left_out:
-                    earlier = result.warnings.get(outcome.student)
+                    earlier = result.warnings.get(student)
                     note = "not read: " + "; ".join(outcome.left_out)
-                    result.warnings[outcome.student] = f"{earlier}; {note}" if earlier else note
+                    result.warnings[student] = f"{earlier}; {note}" if earlier else note
                 progress.advance(task)
+            if stop.is_set():
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         result.interrupted = True
-    finally:
-        for worker in workers:
-            worker.stop()
     result.seconds = time.perf_counter() - started
     return result
 
@@ -244,10 +228,11 @@ def print_summary(result: BatchResult, console: Console) -> None:
     """Graded, failed and why, skipped, time taken."""
     ok = len(result.graded) - len(result.failed)
     rate = len(result.graded) / result.seconds * 60 if result.seconds else 0.0
+    where = ", ".join(filter(None, [result.engine, result.isolation]))
     console.print(
         f"[bold]{result.assignment}[/bold]: {ok} graded, {len(result.failed)} failed, "
         f"{len(result.skipped)} unchanged (skipped) in {result.seconds:.0f} s "
-        f"({rate:.1f} submissions/min; {result.isolation})"
+        f"({rate:.1f} submissions/min; {where})"
     )
     for outcome in result.failed:
         console.print(f"  [red]failed[/red] {outcome.student}: {outcome.error}")

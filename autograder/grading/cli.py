@@ -28,6 +28,7 @@ def run_grade(args: argparse.Namespace) -> int:
         feedback=not args.no_feedback,
         figures=args.figures,
         db_url=args.db or "",
+        scheduler=args.scheduler,
     )
     course_root = args.course_dir.resolve()
     if args.zip is not None:

@@ -3,12 +3,12 @@
 Everything in ``submitted/<student>/<assignment>/`` is the learner's: a symbolic link
 there can point at source/, the gradebook or a classmate's work, a FIFO can block the
 grader, a huge file fills the disk once nbgrader copies it to autograded/ and feedback/.
-So nbgrader never reads that folder. The worker reads it with :func:`read_submission`
-(every folder and file opened with ``O_NOFOLLOW`` relative to its parent, only regular
-files kept, their number and sizes bounded) and writes what it read into a private
-staging folder under ``.autograder/`` (:func:`prepare`), which is what nbgrader
-autogrades (``CourseDirectory.submitted_directory``). What was left out is said per
-student, in the batch summary and the report.
+So nbgrader never reads that folder. ``autograder grade`` reads it with
+:func:`read_submission` (every folder and file opened with ``O_NOFOLLOW`` relative to its
+parent, only regular files kept, their number and sizes bounded) and sends what it read to
+a grading worker, which writes it into a staging folder of its private course
+(:func:`stage`): that is what nbgrader autogrades (``CourseDirectory.submitted_directory``).
+What was left out is said per student, in the batch summary and the report.
 
 Learner code runs in a scratch folder of its own (:class:`PrivateWorkdir`), a copy of
 the submission's files: nothing it writes or replaces there (files, links, a notebook
@@ -168,7 +168,7 @@ def read_submission(
     return found
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
     """Remove a file, link or folder tree without following any link."""
     if path.is_symlink() or path.is_file():
         path.unlink()
@@ -178,7 +178,7 @@ def _remove(path: Path) -> None:
 
 def write_files(files: dict[str, bytes], folder: Path) -> None:
     """Write ``files`` into a fresh ``folder`` (whatever was there is removed first)."""
-    _remove(folder)
+    remove(folder)
     folder.mkdir(parents=True)
     for relative, data in files.items():
         path = folder / relative
@@ -193,27 +193,31 @@ def scratch_folder(course_root: Path, assignment: str, student: str) -> Path:
     return CourseLayout(course_root).grader_state / f"scratch-{assignment}" / student
 
 
-def prepare(
-    course_root: Path, assignment: str, student: str, ignore: tuple[str, ...] = ()
-) -> list[str]:
-    """Stage the student's submission for nbgrader; return what was left out of it.
+def _own_folders(course_root: Path, assignment: str, student: str) -> list[Path]:
+    layout = CourseLayout(course_root)
+    return [
+        course_root / STAGED / student / assignment,
+        layout.autograded / student / assignment,
+        layout.feedback / student / assignment,
+        scratch_folder(course_root, assignment, student),
+    ]
+
+
+def stage(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> None:
+    """Stage a submission's files (read by :func:`read_submission`) for nbgrader to autograde.
 
     Also clears the submission's autograded/ and feedback/ folders and scratch folder
     without following links, so that nbgrader's own clean-up walks nothing planted.
     """
-    layout = CourseLayout(course_root)
-    submission = read_submission(layout.submitted, Path(student, assignment), ignore=ignore)
-    write_files(submission.files, course_root / STAGED / student / assignment)
-    for step in (layout.autograded, layout.feedback):
-        _remove(step / student / assignment)
-    _remove(scratch_folder(course_root, assignment, student))
-    return submission.skipped
+    for folder in _own_folders(course_root, assignment, student)[1:]:
+        remove(folder)
+    write_files(files, course_root / STAGED / student / assignment)
 
 
 def finish(course_root: Path, assignment: str, student: str) -> None:
-    """Drop the staged copy and whatever learner code left in its scratch folder."""
-    _remove(course_root / STAGED / student / assignment)
-    _remove(scratch_folder(course_root, assignment, student))
+    """Drop everything grading this submission left: staged copy, outputs, scratch folder."""
+    for folder in _own_folders(course_root, assignment, student):
+        remove(folder)
 
 
 class PrivateWorkdir(Preprocessor):
@@ -233,7 +237,7 @@ class PrivateWorkdir(Preprocessor):
         built = Path(resources["metadata"]["path"])
         names = resources["nbgrader"]
         scratch = scratch_folder(Path(self.course_root), names["assignment"], names["student"])
-        _remove(scratch)
+        remove(scratch)
         shutil.copytree(built, scratch, symlinks=True, ignore=shutil.ignore_patterns("*.ipynb"))
         resources["metadata"]["path"] = str(scratch)
         return nb, resources

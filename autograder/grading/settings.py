@@ -20,6 +20,7 @@ from traitlets.config import Config
 class Options:
     """Knobs of a grading run."""
 
+    #: worker processes of the local cluster
     workers: int = max(1, os.cpu_count() or 1)
     force: bool = False
     #: seconds each submission may run in total
@@ -37,6 +38,8 @@ class Options:
     output_bytes: int = 1_000_000
     #: the gradebook's SQLAlchemy URL; "": nbgrader_config.py's, else SQLite in the course
     db_url: str = ""
+    #: the Dask scheduler to grade on; "": $DASK_SCHEDULER_ADDRESS, else a local cluster
+    scheduler: str = ""
 
     def to_json(self) -> str:
         """These settings as one line of JSON (what a worker receives)."""

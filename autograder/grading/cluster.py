@@ -1,0 +1,162 @@
+"""Where grading runs: a Dask cluster, local by default or at a scheduler's address.
+
+``autograder grade`` starts a :class:`~distributed.LocalCluster` of worker processes on
+127.0.0.1 (one thread each: a worker grades one submission at a time), or connects to the
+scheduler given with ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``. Either way it registers
+:class:`~autograder.grading.worker.GradingPlugin` on every worker (new ones too) and feeds
+the cluster a bounded window of tasks (:func:`run`), so that the client holds only the
+submissions in flight, whatever the size of the class.
+
+Faults are Dask's: a task that raised is run again (``RETRIES``); the tasks of a worker that
+died are given to others, and a task whose workers died ``ALLOWED_FAILURES + 1`` times is
+given up (:class:`~distributed.KilledWorker`), which the batch reports as ungradable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask
+from distributed import Client, LocalCluster, as_completed
+
+from autograder.grading.worker import GradingPlugin
+
+#: how many times a task whose worker died is given to another (the scheduler's setting)
+ALLOWED_FAILURES = 2
+#: how many times a task that raised is run again
+RETRIES = 1
+
+
+@dataclass
+class Engine:
+    """A connected Dask client, and where it grades (for the summary)."""
+
+    client: Client
+    local: bool
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def describe(self) -> str:
+        if self.local:
+            return f"local cluster of {self.workers} workers"
+        return f"cluster at {self.client.scheduler.address}, {self.workers} workers"
+
+
+def scheduler_address(option: str = "") -> str:
+    """``--scheduler``, else Dask's ``scheduler-address`` (``DASK_SCHEDULER_ADDRESS``), else ''."""
+    return option or str(dask.config.get("scheduler-address", None) or "")
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Keep Ctrl-C from the worker processes started meanwhile (they inherit the mask).
+
+    A Ctrl-C pressed meanwhile is delivered when the block ends: the batch is
+    interrupted by ``autograder grade`` alone, which stops its workers in order.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
+    """A cluster of ``workers`` one-thread worker processes on 127.0.0.1, working in ``scratch``."""
+    failures = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}
+    with dask.config.set(failures), _sigint_blocked():
+        local = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            # no dashboard; the scheduler's health endpoint on a free loopback port
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            local_directory=str(scratch),
+            silence_logs=logging.ERROR,
+        )
+    with local:
+        yield local
+
+
+@contextlib.contextmanager
+def connect(
+    workers: int, isolate: bool, log_folder: Path, scheduler: str = ""
+) -> Iterator[Engine]:
+    """A cluster to grade on, warmed by the grading plugin; closed (if local) on exit."""
+    address = scheduler_address(scheduler)
+    with contextlib.ExitStack() as stack:
+        if address:
+            client = stack.enter_context(Client(address, timeout="60s"))
+            plugin = GradingPlugin(isolate)
+        else:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-dask-"))
+            local = stack.enter_context(local_cluster(workers, Path(scratch)))
+            client = stack.enter_context(Client(local))
+            plugin = GradingPlugin(isolate, str(log_folder))
+        client.register_plugin(plugin)
+        yield Engine(client, local=not address)
+
+
+def run(
+    engine: Engine,
+    task: Callable[..., Any],
+    jobs: Iterable[tuple[str, tuple]],
+    window: int,
+    stop: threading.Event,
+) -> Iterator[tuple[str, Any]]:
+    """Run ``task(*args)`` for each ``(name, args)``, at most ``window`` at a time.
+
+    Yields ``(name, result)`` as tasks finish; ``result`` is the exception if the task
+    failed for good. Raises :class:`KeyboardInterrupt` once ``stop`` is set.
+    """
+    pending = iter(jobs)
+    names: dict[Any, str] = {}
+    finished = as_completed()
+
+    def submit_next() -> None:
+        for name, args in pending:
+            key = f"{getattr(task, '__name__', 'task')}-{name}-{uuid.uuid4().hex[:8]}"
+            future = engine.client.submit(task, *args, key=key, pure=False, retries=RETRIES)
+            names[future] = name
+            finished.add(future)
+            return
+
+    for _ in range(window):
+        submit_next()
+    try:
+        while names:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            batch = finished.next_batch(block=False)
+            if not batch:
+                time.sleep(0.05)
+                continue
+            for future in batch:
+                try:
+                    result = future.result()
+                except Exception as error:  # noqa: BLE001  (the caller reports it by name)
+                    result = error
+                name = names.pop(future)
+                future.release()
+                submit_next()
+                yield name, result
+    finally:
+        for future in names:
+            future.cancel()
