@@ -96,9 +96,7 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
 
 
 @contextlib.contextmanager
-def connect(
-    workers: int, isolate: bool, log_folder: Path, scheduler: str = ""
-) -> Iterator[Engine]:
+def connect(workers: int, isolate: bool, log_folder: Path, scheduler: str = "") -> Iterator[Engine]:
     """A cluster to grade on, warmed by the grading plugin; closed (if local) on exit."""
     address = scheduler_address(scheduler)
     with contextlib.ExitStack() as stack:
