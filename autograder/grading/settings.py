@@ -1,9 +1,9 @@
 """The settings of one grading run, with their defaults written once.
 
 ``autograder grade`` builds :class:`Options` from its command line, hands it whole to
-each worker as JSON, and the worker turns it into nbgrader/traitlets configuration of
-the classes that use it (:meth:`Options.nbgrader_config`), the way nbgrader's own
-preprocessors take their settings.
+each worker inside the assignment's package, and the worker turns it into nbgrader/traitlets
+configuration of the classes that use it (:meth:`Options.nbgrader_config`), the way
+nbgrader's own preprocessors take their settings.
 """
 
 from __future__ import annotations
@@ -44,11 +44,6 @@ class Options:
     def to_json(self) -> str:
         """These settings as one line of JSON (what a worker receives)."""
         return json.dumps(dataclasses.asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> Options:
-        """Settings written by :meth:`to_json`."""
-        return cls(**json.loads(text))
 
     def nbgrader_config(self) -> Config:
         """These settings as configuration of the execute preprocessor and the kernels."""
