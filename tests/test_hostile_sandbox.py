@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import time
 import uuid
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,9 @@ def batch(tmp_path_factory):
     abstract = socket.socket(socket.AF_UNIX)
     abstract.bind("\0" + RUN)
     abstract.listen()
+    # This test process's own multiprocessing helper (it starts the local cluster's workers)
+    # lives as long as the process: start it before the run's marker is in the environment.
+    resource_tracker.ensure_running()
     os.environ.update(
         AUTOGRADER_TEST_PORT=str(server.getsockname()[1]),
         AUTOGRADER_TEST_ABSTRACT=RUN,
