@@ -138,13 +138,6 @@ def _grade(
     result = BatchResult(assignment)
     started = time.perf_counter()
     _check_assignment(course_root, assignment, options.db_url)
-    if options.isolate:
-        reason = sandbox.isolation_available()
-        if reason:
-            console.print(f"[yellow]warning: kernels run without isolation ({reason})[/yellow]")
-            options = dataclasses.replace(options, isolate=False)
-    result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
-
     layout = CourseLayout(course_root)
     ledger = Ledger(course_root, assignment)
     source = layout.source_notebook(assignment)
@@ -168,7 +161,6 @@ def _grade(
 
     config = course_config(course_root)
     ignore = tuple(CourseDirectory(config=config).ignore)
-    package = pack(course_root, assignment, options)
     gradebook = layout.gradebook_url(options.db_url, lock_timeout=120)
     recorder = Recorder(course_root, assignment, gradebook, config)
     in_flight: dict[str, Submission] = {}
@@ -190,12 +182,17 @@ def _grade(
     )
     try:
         with (
-            cluster.connect(
-                min(options.workers, len(todo)), options.isolate, layout.logs, options.scheduler
-            ) as engine,
+            cluster.connect(min(options.workers, len(todo)), options.scheduler) as engine,
             Progress(*columns, console=console) as progress,
         ):
             result.engine = engine.describe()
+            if options.isolate and (problems := engine.isolation_problems()):
+                where = "; ".join(f"{machine}: {why}" for machine, why in problems.items())
+                console.print(f"[yellow]warning: kernels run without isolation ({where})[/yellow]")
+                options = dataclasses.replace(options, isolate=False)
+            result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
+            engine.warm(options.isolate, layout.logs)
+            package = pack(course_root, assignment, options)
             task = progress.add_task(f"grading {assignment}", total=len(todo))
             window = 2 * max(engine.workers, 1)
             for student, graded in cluster.run(engine, grade_submission, jobs(), window, stop):

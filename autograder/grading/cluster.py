@@ -2,7 +2,8 @@
 
 ``autograder grade`` starts a :class:`~distributed.LocalCluster` of worker processes on
 127.0.0.1 (one thread each: a worker grades one submission at a time), or connects to the
-scheduler given with ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``. Either way it registers
+scheduler given with ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``. Either way it asks the
+workers' machines whether kernels can be sandboxed there, registers
 :class:`~autograder.grading.worker.GradingPlugin` on every worker (new ones too) and feeds
 the cluster a bounded window of tasks (:func:`run`), so that the client holds only the
 submissions in flight, whatever the size of the class.
@@ -29,6 +30,7 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster, as_completed
 
+from autograder.grading import sandbox
 from autograder.grading.worker import GradingPlugin
 
 #: how many times a task whose worker died is given to another (the scheduler's setting)
@@ -52,6 +54,19 @@ class Engine:
         if self.local:
             return f"local cluster of {self.workers} workers"
         return f"cluster at {self.client.scheduler.address}, {self.workers} workers"
+
+    def isolation_problems(self) -> dict[str, str]:
+        """Why kernels could not be sandboxed, per machine that cannot (none: all can)."""
+        if self.local:
+            reason = sandbox.isolation_available()
+            return {"this machine": reason} if reason else {}
+        found = self.client.run(sandbox.isolation_available)
+        return {worker: reason for worker, reason in found.items() if reason}
+
+    def warm(self, isolate: bool, log_folder: Path) -> None:
+        """Register the grading plugin: every worker, new ones too, warms up now."""
+        folder = str(log_folder) if self.local else ""  # others keep their own logs
+        self.client.register_plugin(GradingPlugin(isolate, folder))
 
 
 def scheduler_address(option: str = "") -> str:
@@ -96,19 +111,17 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
 
 
 @contextlib.contextmanager
-def connect(workers: int, isolate: bool, log_folder: Path, scheduler: str = "") -> Iterator[Engine]:
-    """A cluster to grade on, warmed by the grading plugin; closed (if local) on exit."""
+def connect(workers: int, scheduler: str = "") -> Iterator[Engine]:
+    """The cluster at ``scheduler`` (see :func:`scheduler_address`), else a local one of
+    ``workers`` processes, closed on exit."""
     address = scheduler_address(scheduler)
     with contextlib.ExitStack() as stack:
         if address:
             client = stack.enter_context(Client(address, timeout="60s"))
-            plugin = GradingPlugin(isolate)
         else:
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-dask-"))
             local = stack.enter_context(local_cluster(workers, Path(scratch)))
             client = stack.enter_context(Client(local))
-            plugin = GradingPlugin(isolate, str(log_folder))
-        client.register_plugin(plugin)
         yield Engine(client, local=not address)
 
 
