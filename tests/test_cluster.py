@@ -132,8 +132,8 @@ def test_workers_without_the_course_grade_it_and_survive_a_killed_worker(tmp_pat
 
         killer = threading.Thread(target=kill_a_worker_mid_batch)
         killer.start()
-        quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
-        result = grade(course, ASSIGNMENT, Options(scheduler=address), quiet)
+        with open(os.devnull, "w") as quiet:
+            result = grade(course, ASSIGNMENT, Options(scheduler=address), Console(file=quiet))
         killer.join()
 
     assert killed and killed[0] > 0, "a worker could see the course, or none was killed"

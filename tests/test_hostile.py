@@ -63,7 +63,8 @@ def hostile(tmp_path_factory):
     server.listen()
     os.environ["AUTOGRADER_TEST_PORT"] = str(server.getsockname()[1])
     options = Options(workers=2, cell_timeout=10, timeout=120, memory_mb=1024)
-    result = grade(course, ASSIGNMENT, options, Console(file=open(os.devnull, "w")))  # noqa: SIM115
+    with open(os.devnull, "w") as quiet:
+        result = grade(course, ASSIGNMENT, options, Console(file=quiet))
     server.close()
     scores = read_scores(course, ASSIGNMENT)
     notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
