@@ -4,9 +4,10 @@ During ``autograder grade`` the judge (:mod:`autograder.grading.judge`) never ru
 cells in a learner's kernel. It asks the kernel to run the submission's other cells
 (:func:`replay`, in the NumPy kernel) and to call one function on inputs it sends
 (:func:`call`); the answer is published as one display output of :data:`MIME_TYPE`
-holding wire data (:mod:`autograder.wire`): the return value or the exception, the
-arguments as they were after the call, warnings and stderr. Learner code can change
-anything here, and so change only what it hands back. Imports NumPy only.
+holding wire data (:mod:`autograder.wire`, its arrays in the message's binary buffers):
+the return value or the exception, the arguments as they were after the call, warnings
+and stderr. Learner code can change anything here, and so change only what it hands
+back. Imports NumPy only.
 """
 
 from __future__ import annotations
@@ -168,10 +169,24 @@ def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, 
     return hand_back(value, args)
 
 
-def call(name: str, request: str) -> None:
-    """Call the learner's ``name`` on the request's arguments; publish what happened."""
+def _publish(text: str, buffers: list[bytes]) -> None:
+    """One display output of :data:`MIME_TYPE`; in a kernel, the arrays go as binary frames."""
+    from IPython import get_ipython
     from IPython.display import publish_display_data
 
+    publisher = getattr(get_ipython(), "display_pub", None)
+    session = getattr(publisher, "session", None)
+    if session is None:  # no ZeroMQ kernel: no frames beside the JSON
+        publish_display_data({"text/plain": "", MIME_TYPE: text})
+        return
+    publisher._flush_streams()
+    content = {"data": {"text/plain": "", MIME_TYPE: text}, "metadata": {}, "transient": {}}
+    message = session.msg("display_data", content, parent=publisher.parent_header)
+    session.send(publisher.pub_socket, message, ident=publisher.topic, buffers=buffers)
+
+
+def call(name: str, request: str) -> None:
+    """Call the learner's ``name`` on the request's arguments; publish what happened."""
     asked = wire.loads(request)
     args, kwargs = tuple(asked["args"]), dict(asked["kwargs"])
     reply: dict[str, Any] = {"value": None, "error": None}
@@ -189,7 +204,8 @@ def call(name: str, request: str) -> None:
     reply["stderr"] = stderr.text[:2000]
     reply["args"], reply["kwargs"] = args, kwargs
     try:
-        text = wire.dumps(reply)
+        text, buffers = wire.dumps_split(reply)
     except Exception as error:
-        text = wire.dumps({"value": None, "error": _error(error), "args": args, "kwargs": kwargs})
-    publish_display_data({"text/plain": "", MIME_TYPE: text})
+        failed = {"value": None, "error": _error(error), "args": args, "kwargs": kwargs}
+        text, buffers = wire.dumps_split(failed)
+    _publish(text, buffers)

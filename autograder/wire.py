@@ -5,6 +5,8 @@ and scalars (as ``.npy`` read with ``allow_pickle=False``), NumPy generators (th
 bit-generator state) and, from the learner's side, a description of any other object
 (its type's name). Nothing is ever unpickled or evaluated, and :func:`loads` refuses
 documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`.
+An array's ``.npy`` is either in the JSON (base64) or, from :func:`dumps_split`, one of
+the binary buffers that travel beside it (a kernel's results cross as ZeroMQ frames).
 Imports only NumPy: it runs inside kernels where TensorFlow is absent.
 """
 
@@ -14,6 +16,7 @@ import base64
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -37,20 +40,26 @@ class Opaque:
         return self.text or f"<{self.type_name} object>"
 
 
-def _npy(array: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array), allow_pickle=False)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def _npy(tag: str, array: np.ndarray, buffers: list[bytes] | None) -> dict[str, Any]:
+    stream = io.BytesIO()
+    np.save(stream, np.asarray(array), allow_pickle=False)
+    if buffers is None:
+        return {"$": tag, "npy": base64.b64encode(stream.getvalue()).decode("ascii")}
+    buffers.append(stream.getvalue())
+    return {"$": tag, "buffer": len(buffers) - 1}
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """``value`` as JSON-ready data (see the module docstring for what is kept)."""
+def encode(value: Any, depth: int = 0, buffers: list[bytes] | None = None) -> Any:
+    """``value`` as JSON-ready data (see the module docstring for what is kept).
+
+    With ``buffers``, each array's ``.npy`` is appended there and the data names its index.
+    """
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     if isinstance(value, np.ndarray) and value.dtype != object:
-        return {"$": "nd", "npy": _npy(value)}
+        return _npy("nd", value, buffers)
     if isinstance(value, np.generic) and not isinstance(value, np.object_):
-        return {"$": "scalar", "npy": _npy(np.asarray(value))}
+        return _npy("scalar", np.asarray(value), buffers)
     if value is None or isinstance(value, bool | str):
         return str(value) if isinstance(value, str) else value
     if isinstance(value, int):
@@ -61,12 +70,15 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, np.random.Generator):
         return {"$": "generator", "state": value.bit_generator.state}
     if isinstance(value, tuple | list):
-        items = [encode(v, depth + 1) for v in value]
+        items = [encode(v, depth + 1, buffers) for v in value]
         return {"$": "tuple", "items": items} if isinstance(value, tuple) else items
     if isinstance(value, dict):
         return {
             "$": "dict",
-            "items": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()],
+            "items": [
+                [encode(k, depth + 1, buffers), encode(v, depth + 1, buffers)]
+                for k, v in value.items()
+            ],
         }
     try:
         text = repr(value)[:300]
@@ -75,10 +87,17 @@ def encode(value: Any, depth: int = 0) -> Any:
     return {"$": "opaque", "type": type(value).__name__, "text": text}
 
 
-def _array(text: Any) -> np.ndarray:
-    if not isinstance(text, str):
-        raise WireError("array data must be a string")
-    return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+def _array(data: dict[str, Any], buffers: Sequence[bytes]) -> np.ndarray:
+    if "buffer" in data:
+        index = data["buffer"]
+        if not (type(index) is int and 0 <= index < len(buffers)):
+            raise WireError(f"no buffer {index!r}")
+        npy = bytes(buffers[index])
+    elif isinstance(data.get("npy"), str):
+        npy = base64.b64decode(data["npy"], validate=True)
+    else:
+        raise WireError("array data must be a string or a buffer")
+    return np.load(io.BytesIO(npy), allow_pickle=False)
 
 
 def _generator(state: Any) -> np.random.Generator:
@@ -89,21 +108,21 @@ def _generator(state: Any) -> np.random.Generator:
     return generator
 
 
-def decode(data: Any, depth: int = 0) -> Any:
-    """The value :func:`encode` described."""
+def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
+    """The value :func:`encode` described (its arrays in ``buffers`` if it names them)."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     if data is None or isinstance(data, bool | int | float | str):
         return data
     if isinstance(data, list):
-        return [decode(item, depth + 1) for item in data]
+        return [decode(item, depth + 1, buffers) for item in data]
     if not isinstance(data, dict):
         raise WireError(f"unexpected {type(data).__name__}")
     tag = data.get("$")
     if tag == "nd":
-        return _array(data.get("npy"))
+        return _array(data, buffers)
     if tag == "scalar":
-        return _array(data.get("npy"))[()]
+        return _array(data, buffers)[()]
     if tag == "int":
         return int(str(data.get("v")))
     if tag == "float":
@@ -111,9 +130,12 @@ def decode(data: Any, depth: int = 0) -> Any:
     if tag == "generator":
         return _generator(data.get("state"))
     if tag == "tuple":
-        return tuple(decode(item, depth + 1) for item in data.get("items", []))
+        return tuple(decode(item, depth + 1, buffers) for item in data.get("items", []))
     if tag == "dict":
-        return {_key(decode(k, depth + 1)): decode(v, depth + 1) for k, v in data.get("items", [])}
+        return {
+            _key(decode(k, depth + 1, buffers)): decode(v, depth + 1, buffers)
+            for k, v in data.get("items", [])
+        }
     if tag == "opaque":
         return Opaque(str(data.get("type", "object"))[:100], str(data.get("text", ""))[:300])
     raise WireError(f"unknown tag {tag!r}")
@@ -130,16 +152,23 @@ def dumps(value: Any) -> str:
     return json.dumps(encode(value))
 
 
-def loads(text: str | bytes) -> Any:
-    """The value in a JSON text from :func:`dumps`; bounded in size and depth."""
-    if len(text) > MAX_BYTES:
+def dumps_split(value: Any) -> tuple[str, list[bytes]]:
+    """``value`` as a JSON text and the binary buffers its arrays are in."""
+    buffers: list[bytes] = []
+    return json.dumps(encode(value, buffers=buffers)), buffers
+
+
+def loads(text: str | bytes, buffers: Sequence[bytes] = ()) -> Any:
+    """The value in a JSON text from :func:`dumps` (or :func:`dumps_split`, with its
+    buffers); bounded in size and depth."""
+    if len(text) + sum(len(b) for b in buffers) > MAX_BYTES:
         raise WireError(f"document larger than {MAX_BYTES // 2**20} MB")
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise WireError(f"not JSON: {error}") from None
     try:
-        return decode(data)
+        return decode(data, buffers=buffers)
     except WireError:
         raise
     except (ValueError, TypeError, KeyError, RecursionError) as error:

@@ -52,10 +52,29 @@ def test_wire_never_unpickles():
         wire.loads(json.dumps({"$": "pickle", "data": pickle.dumps(1).hex()}))
 
 
+def test_wire_arrays_travel_as_buffers_beside_the_json():
+    value = {"value": np.arange(12, dtype=np.float32).reshape(3, 4), "n": np.int64(2), "x": [1.5]}
+    text, buffers = wire.dumps_split(value)
+    assert len(buffers) == 2 and "npy" not in text
+    back = wire.loads(text, buffers)
+    assert back["value"].dtype == np.float32 and back["value"].tolist() == value["value"].tolist()
+    assert type(back["n"]) is np.int64 and back["x"] == [1.5]
+    with pytest.raises(wire.WireError, match="buffer"):
+        wire.loads(text)
+    with pytest.raises(wire.WireError, match="buffer"):
+        wire.loads(json.dumps({"$": "nd", "buffer": -1}), buffers)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.WireError):
+        wire.loads(json.dumps({"$": "nd", "buffer": 0}), [buffer.getvalue()])
+
+
 def test_wire_refuses_oversized_and_deep_documents(monkeypatch):
     monkeypatch.setattr(wire, "MAX_BYTES", 1000)
     with pytest.raises(wire.WireError, match="larger"):
         wire.loads(wire.dumps(np.zeros(1000)))
+    with pytest.raises(wire.WireError, match="larger"):
+        wire.loads(*wire.dumps_split(np.zeros(1000)))
     deep: list = []
     for _ in range(wire.MAX_DEPTH + 5):
         deep = [deep]

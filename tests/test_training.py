@@ -6,11 +6,12 @@ import matplotlib
 import numpy as np
 import pytest
 
-from autograder import CheckFailed, check
+from autograder import CheckFailed, check, wire
 from autograder.checker import _difference
 from autograder.exercises import training
+from autograder.judges.handback import hand_back, take_back
 from autograder.judges.models import is_variance_scaling
-from autograder.judges.training import layers_of
+from autograder.judges.training import TRAINED, layers_of
 from autograder.references import keras, tf
 from autograder.registry import Case, get_exercise
 from course.datasets import circles_data, digits_data, line_data, regression_data
@@ -71,6 +72,66 @@ def test_05_training_with_losses_contract_models_clear_the_thresholds_with_margi
 ):
     outcome = reference(*args).trained
     assert outcome.problem is None and passes(outcome.scores[score]), outcome
+
+
+def _rebuilt(model: object):
+    """A builder that returns ``model`` as the judge receives it: as data, rebuilt each call."""
+    sent = wire.dumps(hand_back(model))
+    return lambda *args: take_back(wire.loads(sent), weights=False)
+
+
+def test_05_training_with_losses_a_model_trained_before_is_not_trained_again():
+    build = _rebuilt(training._contract_regression_mlp(8))
+    TRAINED.clear()
+    first = training._train_regression(build, 8)
+    assert training._train_regression(build, 8) is first and len(TRAINED) == 1
+    TRAINED.clear()
+    fresh = training._train_regression(build, 8)
+    assert fresh is not first and fresh == first, "training again must give the same outcome"
+
+
+def test_05_training_with_losses_only_the_same_start_shares_an_outcome():
+    TRAINED.clear()
+    contract = training._train_regression(_rebuilt(training._contract_regression_mlp(8)), 8)
+    other_data = training._train_regression(_rebuilt(training._contract_regression_mlp(8)), 20)
+    relu_output = keras.Sequential(
+        [keras.Input(shape=(8,)), keras.layers.Dense(25, activation="relu"), keras.layers.Dense(1)]
+    )
+    other_model = training._train_regression(_rebuilt(relu_output), 8)
+    assert len(TRAINED) == 3
+    assert contract.scores != other_model.scores
+    assert other_data.problem and not contract.problem
+
+
+class Subclassed(keras.Model):
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        self.scale = scale
+        self.hidden = keras.layers.Dense(25, activation="relu")
+        self.out = keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x)) * self.scale
+
+
+def _own_activation(x):
+    return x
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: Subclassed(1.0),
+        lambda n: keras.Sequential(
+            [keras.Input(shape=(n,)), keras.layers.Dense(1, activation=_own_activation)]
+        ),
+    ],
+    ids=["subclassed model", "own activation function"],
+)
+def test_05_training_with_losses_models_with_code_of_their_own_are_always_trained(build):
+    TRAINED.clear()
+    outcome = training._train_regression(build, 8)
+    assert outcome.scores and not TRAINED
 
 
 def test_05_training_with_losses_data_sets_are_seeded_split_and_scaled():

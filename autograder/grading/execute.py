@@ -31,6 +31,7 @@ from traitlets import Float, Integer
 
 from autograder import runner
 from autograder.grading.judge import (
+    BUFFERS,
     PREPARE_NUMPY,
     Judge,
     NoAnswer,
@@ -61,9 +62,14 @@ def judge() -> Judge:
 
 
 class OutputCap:
-    """Caps what a cell may stream; results for the judge are kept apart and not counted."""
+    """Caps what a cell may stream; results for the judge are kept apart and not counted.
+
+    While the judge's own code runs (``_judging``), a result keeps the binary buffers of its
+    message (its arrays) under :data:`BUFFERS`; a learner's cell never leaves them in the notebook.
+    """
 
     output_bytes: int
+    _judging = False
 
     def _reset_cap(self) -> None:
         self._streamed_bytes, self._truncated = 0, False
@@ -72,7 +78,10 @@ class OutputCap:
         content = msg.get("content", {})
         if runner.MIME_TYPE in (content.get("data") or {}):
             outs[:] = [o for o in outs if runner.MIME_TYPE not in o.get("data", {})]
-            return super().output(outs, msg, display_id, cell_index)
+            result = super().output(outs, msg, display_id, cell_index)
+            if result is not None and self._judging:
+                result[BUFFERS] = [bytes(b) for b in msg.get("buffers") or []]
+            return result
         self._streamed_bytes += len(str(content))
         if self._streamed_bytes > self.output_bytes:
             if not self._truncated:
@@ -90,6 +99,7 @@ class NumPyKernel(OutputCap, NotebookClient):
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
         super().__init__(notebook, allow_errors=True, interrupt_on_timeout=True, **kwargs)
         self.output_bytes = output_bytes
+        self._judging = True
         self.km = WarmKernelManager(config=self.config, flavour="numpy", kernel_name="python3")
         self.start_new_kernel()
         self.start_new_kernel_client()
@@ -201,6 +211,7 @@ class ResilientExecute(OutputCap, Execute):
         self._reset_cap()
         cell = nbformat.v4.new_code_cell(code)
         test_cell = self.nb.cells[index]  # nbclient stores the cell it ran at its index
+        self._judging = True
         try:
             self.execute_cell(cell, index, store_history=False)
         except Exception as error:
@@ -208,6 +219,7 @@ class ResilientExecute(OutputCap, Execute):
             self._stop(reason)
             raise NoAnswer(reason) from None
         finally:
+            self._judging = False
             self.nb.cells[index] = test_cell
             self._flooded |= self._truncated
         return cell.outputs

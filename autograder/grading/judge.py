@@ -33,6 +33,8 @@ from autograder.verdict import Verdict
 
 #: Runs ``code`` in a kernel and returns its outputs, or raises :class:`NoAnswer`.
 Execute = Callable[[str], list[NotebookNode]]
+#: Where a result output keeps its message's binary buffers (never written to a notebook).
+BUFFERS = "autograder_buffers"
 
 
 class NoAnswer(Exception):
@@ -135,17 +137,18 @@ class RemoteFunction(Remote):
             outputs = self._execute(_request_code(self._function, request))
         except NoAnswer as error:
             raise LearnerError("NoAnswer", ["NoAnswer"], str(error), None) from None
-        texts = [
-            o["data"][runner.MIME_TYPE]
+        results = [
+            o
             for o in outputs
             if o.get("output_type") == "display_data" and runner.MIME_TYPE in o.get("data", {})
         ]
-        if not texts:
+        if not results:
             raise LearnerError(
                 "NoAnswer", ["NoAnswer"], "the kernel sent no result for this call", None
             )
         try:
-            reply = wire.loads(texts[-1])
+            result = results[-1]
+            reply = wire.loads(result["data"][runner.MIME_TYPE], result.get(BUFFERS, ()))
             if not isinstance(reply, dict):
                 raise wire.WireError("a result must be a dict")
         except wire.WireError as error:

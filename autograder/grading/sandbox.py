@@ -336,9 +336,8 @@ def launch(staged: list[str], command: list[str]) -> None:
 def view_exposes(paths: list[Path], secrets: tuple[Path, ...]) -> list[Path]:
     """The secrets that a view made of ``paths`` would show (it must be none)."""
     resolved = [p.resolve() for p in paths]
-    return [
-        s for s in secrets if any(s.resolve().is_relative_to(p) for p in resolved) and s.exists()
-    ]
+    shown = [(s, s.resolve()) for s in secrets]
+    return [s for s, at in shown if any(at.is_relative_to(p) for p in resolved) and s.exists()]
 
 
 def start(

@@ -7,11 +7,20 @@ compiled, trained for a small epoch budget and scored on a held-out split
 model is trained under the same protocol only when a failure message needs its result
 (:class:`ContractOutcome`). Loss classes are called, or trained with, the same way
 (:func:`call_loss_class`).
+
+Training is deterministic (fixed seed, fixed data), so a run's outcome is a function of
+the model's Keras configuration, its initial weights and the protocol: :func:`train`
+keeps outcomes by those (:data:`TRAINED`), and a class whose learners build the same
+model is trained once per grading worker. Only models made entirely of Keras's own
+classes are kept (a subclassed model or a custom layer has code the configuration does
+not describe).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import warnings
 from collections.abc import Callable
@@ -20,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.judges.models import is_variance_scaling
+from autograder.judges.models import Functional, is_variance_scaling
 from autograder.quiet import captured_stderr
 from autograder.references import as_float32, keras, to_numpy
 from course.datasets import Split
@@ -113,6 +122,57 @@ def first_line(error: Exception) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+#: Outcomes of :func:`train` by what determines them (see :func:`_fingerprint`).
+TRAINED: dict[tuple, Trained] = {}
+#: Outcomes kept at most (the oldest goes first).
+TRAINED_KEPT = 256
+#: Serialized values that are data, not classes: a tensor's place in a functional graph, a tuple.
+_DATA_CLASSES = ("__keras_tensor__", "__tuple__")
+
+
+def _keras_made(config: Any) -> bool:
+    """Does this serialized object name Keras's own classes only (no function, no lambda)?"""
+    if isinstance(config, dict):
+        name, module = config.get("class_name"), str(config.get("module"))
+        keras_own = module == "keras" or module.startswith("keras.")
+        if name is not None and name not in _DATA_CLASSES and not keras_own:
+            return False
+        return all(_keras_made(value) for value in config.values())
+    if isinstance(config, list):
+        return all(_keras_made(item) for item in config)
+    return True
+
+
+def _unnamed(config: Any) -> Any:
+    """A serialized optimizer or loss without its name (Keras numbers each new instance)."""
+    if isinstance(config, dict) and isinstance(config.get("config"), dict):
+        return {**config, "config": {k: v for k, v in config["config"].items() if k != "name"}}
+    return config
+
+
+def _fingerprint(model: Any, data: Split, compile_args: dict[str, Any]) -> str | None:
+    """A digest of everything a training run starts from, or None when the model has code of
+    its own (a subclass, a custom layer or function: its configuration does not describe it)."""
+    if type(model) not in (keras.Sequential, Functional):
+        return None
+    try:
+        described = [
+            keras.saving.serialize_keras_object(model),
+            {k: _unnamed(keras.saving.serialize_keras_object(v)) for k, v in compile_args.items()},
+        ]
+        text = json.dumps(described, sort_keys=True)
+    except Exception:  # a function or lambda Keras cannot serialize
+        return None
+    if not _keras_made(described):
+        return None
+    digest = hashlib.sha256(text.encode())
+    for array in [*model.get_weights(), *data]:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def train(
     build: Callable[..., Any],
     build_args: tuple,
@@ -124,11 +184,36 @@ def train(
     n_inputs: int,
     score: Callable[[np.ndarray, Split], tuple[dict[str, float], frozenset[str]]],
 ) -> Trained:
-    """Build with a fixed seed, compile, fit, and score the model on the held-out half."""
+    """Build with a fixed seed, compile, fit, and score the model on the held-out half.
+
+    A model trained before from the same start under the same protocol is not trained
+    again: its outcome is taken from :data:`TRAINED`.
+    """
     keras.utils.set_random_seed(seed)
     model = build(*build_args)
     if not isinstance(model, keras.Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    fingerprint = _fingerprint(model, data, compile_args)
+    if fingerprint is None:
+        return _fit(model, data, compile_args, epochs, batch_size, n_inputs, score)
+    key = (fingerprint, epochs, batch_size, seed, n_inputs, score)
+    if key not in TRAINED:
+        if len(TRAINED) >= TRAINED_KEPT:
+            TRAINED.pop(next(iter(TRAINED)))
+        TRAINED[key] = _fit(model, data, compile_args, epochs, batch_size, n_inputs, score)
+    return TRAINED[key]
+
+
+def _fit(
+    model: Any,
+    data: Split,
+    compile_args: dict[str, Any],
+    epochs: int,
+    batch_size: int,
+    n_inputs: int,
+    score: Callable[[np.ndarray, Split], tuple[dict[str, float], frozenset[str]]],
+) -> Trained:
+    """Compile, fit and score ``model`` (see :func:`train`)."""
     layers = layers_of(model)
     try:
         declared = model.input_shape
