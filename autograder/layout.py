@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,18 @@ class CourseLayout:
             url = url.update_query_dict({"timeout": str(lock_timeout)})
         return url.render_as_string(hide_password=False)
 
-    def configured_db_url(self) -> str:
-        """``c.CourseDirectory.db_url`` in the course's nbgrader_config.py ('' if not set)."""
-        if not self.nbgrader_config.is_file():
-            return ""
+    def config(self) -> Config:
+        """The course's nbgrader_config.py as traitlets configuration (empty if it has none)."""
+        from traitlets.config import Config
         from traitlets.config.loader import PyFileConfigLoader
 
-        loader = PyFileConfigLoader(self.nbgrader_config.name, path=str(self.root))
-        return str(loader.load_config().CourseDirectory.get("db_url", ""))
+        if not self.nbgrader_config.is_file():
+            return Config()
+        return PyFileConfigLoader(self.nbgrader_config.name, path=str(self.root)).load_config()
+
+    def configured_db_url(self) -> str:
+        """``c.CourseDirectory.db_url`` in the course's nbgrader_config.py ('' if not set)."""
+        return str(self.config().CourseDirectory.get("db_url", ""))
 
     def source_notebook(self, assignment: str) -> Path:
         """source/<assignment>/<assignment>.ipynb: the instructor notebook of a chapter."""

@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from autograder.grading import cluster, sandbox
 from autograder.grading.intake import Submission, read_submission
 from autograder.grading.ledger import Ledger, fingerprint
-from autograder.grading.package import course_config, pack
+from autograder.grading.package import pack
 from autograder.grading.record import Recorder
 from autograder.grading.settings import Options
 from autograder.grading.worker import grade_submission
@@ -159,7 +159,7 @@ def _grade(
         result.seconds = time.perf_counter() - started
         return result
 
-    config = course_config(course_root)
+    config = layout.config()
     ignore = tuple(CourseDirectory(config=config).ignore)
     gradebook = layout.gradebook_url(options.db_url, lock_timeout=120)
     recorder = Recorder(course_root, assignment, gradebook, config)

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
-
 from autograder.grading.intake import read_submission, write_files
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
@@ -46,14 +43,6 @@ class Package:
             digest.update(name.encode() + b"\0" + data)
         digest.update(json.dumps([self.record, self.options.to_json()], sort_keys=True).encode())
         return digest.hexdigest()
-
-
-def course_config(course_root: Path) -> Config:
-    """The course's nbgrader_config.py as traitlets configuration (empty if it has none)."""
-    layout = CourseLayout(course_root)
-    if not layout.nbgrader_config.is_file():
-        return Config()
-    return PyFileConfigLoader(layout.nbgrader_config.name, path=str(course_root)).load_config()
 
 
 def gradebook_record(gradebook: Any, assignment: str) -> dict[str, Any]:

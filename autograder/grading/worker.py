@@ -24,7 +24,7 @@ from distributed import WorkerPlugin
 from traitlets.config import Config
 
 from autograder.grading import intake
-from autograder.grading.package import Package, course_config, unpack
+from autograder.grading.package import Package, unpack
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
 
@@ -71,7 +71,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         clean_html,
     )
 
-    config = course_config(course_root)
+    config = CourseLayout(course_root).config()
     config.CourseDirectory.root = str(course_root)
     config.merge(options.nbgrader_config())
     config.WarmProvisioner.course_root = str(course_root)
