@@ -63,10 +63,10 @@ hub: $(STAMP) $(PROXY)
 	@echo "JupyterHub for the class: http://127.0.0.1:8000 (log in with the logins above; Ctrl-C stops it)"
 	cd $(HUB_PREFIX)/state && KERAS_COURSE_HUB=$(HUB_PREFIX) $(CURDIR)/$(BIN)/jupyterhub -f $(CURDIR)/hub/jupyterhub_config.py
 
-## benchmark: plain nbgrader vs `autograder grade` (local Dask cluster), every chapter, 8 mixed
-## submissions each; then classes of 100 and 1,000 submissions: throughput, client's peak memory
+## benchmark: plain nbgrader vs `autograder grade` (local Dask cluster), every chapter, 24 mixed
+## submissions each (also with --every-cell); then classes of 100 and 1,000 submissions: throughput, client's peak memory
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/grading_speed.py
+	$(BIN)/python benchmarks/grading_speed.py --every-cell
 	$(BIN)/python benchmarks/class_size.py --sizes 100 1000
 
 ## release: regenerate release/ from source/ with nbgrader

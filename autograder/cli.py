@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         help="draw figures in autograded notebooks and feedback (slower; never graded)",
     )
     grade.add_argument(
+        "--every-cell",
+        action="store_true",
+        help="run every code cell, as nbgrader autograde does (default: only the cells the "
+        "grades depend on; demonstrations and plots are skipped)",
+    )
+    grade.add_argument(
         "--zip",
         type=Path,
         default=None,

@@ -1,13 +1,14 @@
 """Benchmark: plain `nbgrader autograde` against `autograder grade` on the same mixed batch.
 
-    .venv/bin/python benchmarks/grading_speed.py [--chapter all] [--size 8] [--figures]
+    .venv/bin/python benchmarks/grading_speed.py [--chapter all] [--size 24] [--every-cell]
 
 Builds a batch of mixed submissions (right, blank, partly wrong, TensorFlow-calling,
 ...) from the chapter's variant files, grades one copy with stock nbgrader (serial,
 a fresh kernel and TensorFlow import per submission) and another with
 `autograder grade` (parallel workers, kernels forked from a warm process), checks
 that every cell's score is identical, and prints submissions per minute for every
-chapter side by side (``--figures`` also times the fast path drawing figures).
+chapter side by side (``--every-cell`` also times the fast path running every code cell,
+as nbgrader does; ``--figures`` the fast path drawing figures).
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def measure(chapter: str, size: int, runs: dict[str, Options], scratch: Path) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chapter", choices=[*CHAPTERS, "all"], default="all")
-    parser.add_argument("--size", type=int, default=8, help="submissions per chapter")
+    parser.add_argument("--size", type=int, default=24, help="submissions per chapter")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--every-cell", action="store_true", help="also time --every-cell")
     parser.add_argument("--figures", action="store_true", help="also time --figures")
     parser.add_argument(
         "--feedback",
@@ -79,11 +81,12 @@ def main() -> None:
         help="also write feedback HTML (plain autograde writes none)",
     )
     args = parser.parse_args()
-    runs = {"autograder grade": Options(workers=args.workers, feedback=args.feedback)}
+    fast = Options(workers=args.workers, feedback=args.feedback)
+    runs = {"autograder grade": fast}
+    if args.every_cell:
+        runs["autograder grade --every-cell"] = dataclasses.replace(fast, every_cell=True)
     if args.figures:
-        runs["autograder grade --figures"] = Options(
-            workers=args.workers, feedback=args.feedback, figures=True
-        )
+        runs["autograder grade --figures"] = dataclasses.replace(fast, figures=True)
     chapters = CHAPTERS if args.chapter == "all" else [args.chapter]
     with tempfile.TemporaryDirectory() as scratch:
         figures = {c: measure(c, args.size, runs, Path(scratch)) for c in chapters}

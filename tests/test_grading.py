@@ -15,10 +15,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 from rich.console import Console
 
 from autograder.grading.batch import Options, grade
+from autograder.grading.execute import NOT_RUN
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.nbgrader_run import assignments, autograde, read_scores
@@ -190,6 +192,7 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
         archive,
         "--no-feedback",
         "--figures",
+        "--every-cell",
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -200,7 +203,8 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
     }
     assert totals == {"adafullmarks": 17.0, "blakeblank": 0.0}
     autograded = course / "autograded" / "adafullmarks" / "02_activations" / "02_activations.ipynb"
-    assert _figure_outputs(autograded) == {"image/png"}
+    assert _figure_outputs(autograded) == {"image/png"}  # every cell ran, figures drawn
+    assert NOT_RUN not in autograded.read_text()
 
 
 def _figure_outputs(notebook: Path) -> set[str]:
@@ -218,10 +222,15 @@ def _figure_outputs(notebook: Path) -> set[str]:
 
 @pytest.mark.nbgrader
 @corpus("02_activations")
-def test_figures_are_not_drawn_by_default(fast_graded):
+def test_demonstrations_are_not_run_by_default(fast_graded):
     course = fast_graded("02_activations").course
     autograded = course / "autograded" / "solution" / "02_activations" / "02_activations.ipynb"
-    assert _figure_outputs(autograded) == {"text/plain"}
+    assert _figure_outputs(autograded) == set()
+    notebook = nbformat.read(autograded, as_version=4)
+    plots = [c for c in notebook.cells if c.source.startswith("plot_activation(")]
+    assert plots and all(
+        [o.get("text") for o in c.outputs] == [NOT_RUN] and c.execution_count is None for c in plots
+    )
 
 
 @pytest.mark.nbgrader

@@ -27,6 +27,7 @@ def run_grade(args: argparse.Namespace) -> int:
         isolate=not args.no_isolation,
         feedback=not args.no_feedback,
         figures=args.figures,
+        every_cell=args.every_cell,
         db_url=args.db or "",
         scheduler=args.scheduler,
     )

@@ -13,7 +13,9 @@ Differences from stock nbgrader (everything else, including scoring, is unchange
   in the kernel (NumPy exercises in a second kernel without TensorFlow, which replays the
   submission's other code cells first), and the cell's outputs are the judge's verdicts;
 - a graded cell the judge cannot read (not only ``check`` calls) runs in the kernel, and
-  first re-binds ``check`` to the genuine checker (on its first line, so line numbers stay).
+  first re-binds ``check`` to the genuine checker (on its first line, so line numbers stay);
+- only the code cells the grades depend on run (:mod:`autograder.grading.dependencies`);
+  the others (demonstrations, plots) say they were not run, unless ``every_cell`` is set.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 from autograder import runner
+from autograder.grading.dependencies import cells_to_run
 from autograder.grading.judge import (
     BUFFERS,
     PREPARE_NUMPY,
@@ -49,6 +52,35 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(
         output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
     )
+
+
+#: What a code cell the grades do not depend on shows in place of its outputs.
+NOT_RUN = "[not run by the grader: no graded check depends on this cell]\n"
+
+
+def grading_of(cell: NotebookNode) -> dict[str, Any]:
+    """The cell's nbgrader metadata."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _is_test(cell: NotebookNode) -> bool:
+    grading = grading_of(cell)
+    return bool(grading.get("grade", False) and not grading.get("solution", False))
+
+
+def needed_cells(nb: NotebookNode) -> set[int] | None:
+    """Indices of the code cells the grades depend on (None: all of them)."""
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    required: set[int] = set()
+    checked: set[str] = set()
+    for position, i in enumerate(code):
+        cell = nb.cells[i]
+        calls = check_calls(cell.source) if _is_test(cell) else None
+        checked |= {call.function for call in calls or ()}
+        if grading_of(cell).get("solution") or grading_of(cell).get("grade"):
+            required.add(position)  # the learner's answers and the test cells
+    run = cells_to_run([nb.cells[i].source for i in code], required, checked)
+    return None if run is None else {code[position] for position in run}
 
 
 #: How often a submission's NumPy kernel may be started (it is started again after a crash).
@@ -132,6 +164,10 @@ class ResilientExecute(OutputCap, Execute):
     output_bytes = Integer(
         Options.output_bytes, help="Output a submission may stream before it is truncated."
     ).tag(config=True)
+    every_cell = Bool(
+        Options.every_cell,
+        help="Run every code cell, as nbgrader does (else only those the grades depend on).",
+    ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = WarmKernelManager
@@ -143,6 +179,7 @@ class ResilientExecute(OutputCap, Execute):
         self._replay: list[str] = []
         self._replayed = 0
         self._numpy_starts = 0
+        self._needed: set[int] | None = None
         self._flooded = False
         self._reset_cap()
 
@@ -150,6 +187,7 @@ class ResilientExecute(OutputCap, Execute):
         self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
+        self._needed = None if self.every_cell else needed_cells(nb)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -166,13 +204,17 @@ class ResilientExecute(OutputCap, Execute):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
             return cell, resources
+        if self._needed is not None and index not in self._needed:
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=NOT_RUN)]
+            cell.execution_count = None
+            return cell, resources
         if self._stopped is None and time.monotonic() >= self._deadline:
             self._stop(f"the submission used up its {self.submission_seconds:g} s time limit")
         if self._stopped is not None:
             cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell, resources
-        grading = cell.get("metadata", {}).get("nbgrader", {})
-        test = grading.get("grade", False) and not grading.get("solution", False)
+        grading = grading_of(cell)
+        test = _is_test(cell)
         calls = check_calls(cell.source) if test else None
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)

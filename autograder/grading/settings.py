@@ -34,6 +34,8 @@ class Options:
     feedback: bool = True
     #: draw figures; they are never graded and drawing them is most of a chapter's run time
     figures: bool = False
+    #: run every code cell, as nbgrader does; else only those the grades depend on
+    every_cell: bool = False
     #: output a submission may stream before the grader truncates it
     output_bytes: int = 1_000_000
     #: the gradebook's SQLAlchemy URL; "": nbgrader_config.py's, else SQLite in the course
@@ -52,6 +54,7 @@ class Options:
             config.Execute.timeout = int(self.cell_timeout)
         config.ResilientExecute.submission_seconds = float(self.timeout)
         config.ResilientExecute.output_bytes = int(self.output_bytes)
+        config.ResilientExecute.every_cell = bool(self.every_cell)
         config.WarmProvisioner.memory_mb = int(self.memory_mb)
         config.WarmProvisioner.isolate = bool(self.isolate)
         config.WarmProvisioner.figures = bool(self.figures)

@@ -1,0 +1,196 @@
+"""Which of a submission's code cells its grades depend on: the only ones ``autograder grade`` runs.
+
+A chapter's demonstrations (plots, training runs, printed tables) are most of its run time
+and never graded. The judge needs only the learner's answers, the test cells it does not
+decide itself, and every cell that binds a name those read, directly or through the
+functions they call (a fixpoint over names, computed with :mod:`symtable`). A cell is run
+whatever it binds when it cannot be read (a syntax error), imports ``*``, runs magics, or
+calls something that sets global state (``np.seterr``, ``keras.config.set_floatx``,
+``warnings.filterwarnings``, ...: not random seeds, since the judge seeds every random case
+and every model it builds itself); and every cell is run when a cell that runs reads the
+namespace dynamically (``eval``, ``exec``, ``globals()``, ...). The analysis errs on the side
+of running: a cell kept needlessly costs time, a cell skipped wrongly could cost marks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import symtable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+#: names whose use means a cell reads or writes the namespace in ways names do not show
+DYNAMIC = frozenset({"eval", "exec", "globals", "locals", "vars", "__import__", "__builtins__"})
+#: a call to one of these on a module changes global state that later code may depend on
+SETS_STATE = re.compile(
+    r"^(set|seed|use$|enable|disable|filterwarnings|simplefilter|resetwarnings|chdir|putenv"
+    r"|run_functions_eagerly|register|clear_session|reset)"
+)
+#: seeding is not state a grade depends on (the judge seeds what it asks for)
+SEEDS = re.compile("seed")
+#: methods that change the object they are called on (``history.append(...)``, ``a.fill(0)``)
+CHANGES_OBJECT = re.compile(
+    r"^(set|append|extend|insert|update|pop|remove|clear|sort|reverse|add$|discard|fill$"
+    r"|resize|put|itemset|assign|compile$|fit$|build$|train_on_batch|load|reset|__set)"
+)
+
+
+@dataclass
+class CellNames:
+    """What one code cell binds and reads at the notebook's top level."""
+
+    binds: set[str] = field(default_factory=set)
+    uses: set[str] = field(default_factory=set)
+    #: names its functions assign as ``global`` (bound when they are called), per function
+    assigns_globally: dict[str, set[str]] = field(default_factory=dict)
+    #: functions it calls at the top level
+    calls: set[str] = field(default_factory=set)
+    #: run it whatever it binds
+    always: bool = False
+    #: reads the namespace dynamically: if it runs, every cell runs
+    dynamic: bool = False
+
+
+def _transformed(source: str) -> str:
+    """The cell as IPython runs it (magics become calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def _scope_names(table: symtable.SymbolTable, names: CellNames) -> None:
+    """Globals read, and assigned, by the functions and classes nested in ``table``."""
+    for child in table.get_children():
+        for symbol in child.get_symbols():
+            if not symbol.is_global():
+                continue
+            if symbol.is_referenced():
+                names.uses.add(symbol.get_name())
+            if symbol.is_declared_global() and symbol.is_assigned():
+                owner = child.get_name() if table.get_type() == "module" else "*"
+                names.assigns_globally.setdefault(owner, set()).add(symbol.get_name())
+        _scope_names(child, names)
+
+
+def _root(node: ast.expr) -> str | None:
+    """``a`` of ``a.b[c].d``."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted(node: ast.expr) -> list[str]:
+    """``["np", "random", "seed"]`` of ``np.random.seed``; [] for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return [node.id, *reversed(parts)] if isinstance(node, ast.Name) else []
+
+
+def _top_level(tree: ast.Module) -> Iterable[ast.AST]:
+    """The nodes run when the cell runs (function and lambda bodies are not)."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack += [*node.decorator_list] if not isinstance(node, ast.Lambda) else []
+            stack += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+            continue
+        stack += ast.iter_child_nodes(node)
+
+
+def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
+    """In-place changes and state-setting calls made at the top level."""
+    for node in _top_level(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            names.always = True
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            for part in ast.walk(target):
+                if isinstance(part, ast.Attribute | ast.Subscript) and (root := _root(part)):
+                    names.binds.add(root)  # x.attr = ..., x[i] = ..., del x[i]
+        if not isinstance(node, ast.Call):
+            continue
+        dotted = _dotted(node.func)
+        if not dotted:
+            continue
+        if len(dotted) == 1:
+            names.calls.add(dotted[0])
+        elif dotted[0] in modules:
+            sets = any(SETS_STATE.match(p) for p in dotted[1:])
+            if sets and not any(SEEDS.search(p) for p in dotted[1:]):
+                names.always = True
+        elif CHANGES_OBJECT.match(dotted[-1]):
+            names.binds.add(dotted[0])  # data.sort(), history.append(...): changes it
+        if dotted[0] == "get_ipython":
+            names.always = True
+
+
+def cell_names(source: str, modules: set[str] = frozenset()) -> CellNames:
+    """What a cell binds and uses; ``modules``: the notebook's imported names."""
+    names = CellNames()
+    try:
+        code = _transformed(source)
+        table = symtable.symtable(code, "<cell>", "exec")
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        names.always = True
+        return names
+    for symbol in table.get_symbols():
+        if symbol.is_assigned() or symbol.is_imported():
+            names.binds.add(symbol.get_name())
+        if symbol.is_referenced():
+            names.uses.add(symbol.get_name())
+    _scope_names(table, names)
+    _effects(tree, set(modules) | {"get_ipython"}, names)
+    names.dynamic = bool(names.uses & DYNAMIC) or "__main__" in code
+    return names
+
+
+def imported_names(sources: Iterable[str]) -> set[str]:
+    """The names the notebook binds by ``import``."""
+    found: set[str] = set()
+    for source in sources:
+        try:
+            table = symtable.symtable(_transformed(source), "<cell>", "exec")
+        except (SyntaxError, ValueError):
+            continue
+        found |= {s.get_name() for s in table.get_symbols() if s.is_imported()}
+    return found
+
+
+def cells_to_run(sources: Sequence[str], required: set[int], checked: set[str]) -> set[int] | None:
+    """The indices of the cells to run, or None for all of them.
+
+    ``sources``: the notebook's code cells; ``required``: those that run in any case (the
+    learner's answers, test cells the judge does not decide); ``checked``: the names of the
+    functions the judge calls.
+    """
+    modules = imported_names(sources)
+    cells = [cell_names(source, modules) for source in sources]
+    globals_of: dict[str, set[str]] = {}
+    for names in cells:
+        for function, assigned in names.assigns_globally.items():
+            globals_of.setdefault(function, set()).update(assigned)
+    for names in cells:  # a top-level call binds what the function assigns as global
+        for function in names.calls:
+            names.binds |= globals_of.get(function, set()) | globals_of.get("*", set())
+    run = set(required) | {i for i, names in enumerate(cells) if names.always}
+    live = set(checked)
+    while True:
+        for i in run:
+            live |= cells[i].uses | cells[i].calls
+        more = {i for i, names in enumerate(cells) if i not in run and names.binds & live}
+        if not more:
+            break
+        run |= more
+    if any(cells[i].dynamic for i in run):
+        return None
+    return run

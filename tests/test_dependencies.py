@@ -1,0 +1,95 @@
+"""Which code cells `autograder grade` runs: those the grades depend on, and no fewer."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder.grading.dependencies import cells_to_run
+from autograder.grading.execute import needed_cells
+from tests.harness import ROOT
+
+SETUP = "import numpy as np\nimport matplotlib.pyplot as plt\nimport warnings"
+
+
+def run(*cells: str, checked: tuple[str, ...] = ("f",), required: tuple[int, ...] = (1,)):
+    """Indices of ``cells`` that run; cell 0 is the setup, cell 1 the learner's answer."""
+    return cells_to_run([SETUP, *cells], {0, *(i + 1 for i in required)}, set(checked))
+
+
+def test_a_demonstration_is_skipped_and_what_the_answer_reads_runs():
+    cells = (
+        "def f(x):\n    return helper(x) * SCALE",
+        "plt.plot(f(np.arange(3)))\nplt.show()",
+        "def helper(x):\n    return x + OFFSET",
+        "OFFSET = 1",
+        "SCALE = 2  # bound after the answer: read when f is called",
+        "unused = f(3)\nprint(unused)",
+    )
+    assert run(*cells, required=(0,)) == {0, 1, 3, 4, 5}
+
+
+def test_changes_in_place_to_what_the_answer_reads_run():
+    cells = (
+        "TABLE = {}\ndef f(x):\n    return TABLE[x]",
+        "TABLE['relu'] = 1",
+        "TABLE.update(tanh=2)",
+        "print(TABLE.get('relu'))",
+        "def fill():\n    global CONSTANT\n    CONSTANT = 3",
+        "fill()",
+        "def g():\n    return CONSTANT",
+    )
+    assert run(*cells, required=(0,)) == {0, 1, 2, 3}
+    reads_constant = ("def f(x):\n    return CONSTANT", *cells[4:6])
+    assert run(*reads_constant, required=(0,)) == {0, 1, 2, 3}
+
+
+def test_global_state_runs_but_a_random_seed_does_not():
+    cells = ("def f(x):\n    return np.exp(x)", "np.seterr(all='raise')", "np.random.seed(0)")
+    assert run(*cells, required=(0,)) == {0, 1, 2}
+    filters = ("def f(x):\n    return x", "warnings.filterwarnings('error')")
+    assert run(*filters, required=(0,)) == {0, 1, 2}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "%matplotlib inline\nplt.plot([1])",
+        "def broken(:\n    pass",
+        "from math import *",
+    ],
+)
+def test_cells_that_cannot_be_read_run(cell):
+    assert run("def f(x):\n    return x", cell, required=(0,)) == {0, 1, 2}
+
+
+def test_a_running_cell_that_reads_the_namespace_dynamically_runs_everything():
+    answer = "def f(x):\n    return globals()['helper'](x)"
+    assert run(answer, "plt.plot([1])", required=(0,)) is None
+    # the same in a cell that is skipped changes nothing
+    assert run("def f(x):\n    return x", "print(eval('1 + 1'))", required=(0,)) == {0, 1}
+
+
+def _chapter(assignment: str) -> tuple[nbformat.NotebookNode, set[int]]:
+    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    needed = needed_cells(notebook)
+    assert needed is not None
+    return notebook, needed
+
+
+def _graded(notebook: nbformat.NotebookNode) -> set[int]:
+    grading = [cell.metadata.get("nbgrader", {}) for cell in notebook.cells]
+    return {i for i, g in enumerate(grading) if g.get("grade") or g.get("solution")}
+
+
+def test_chapters_run_their_answers_and_what_they_use_and_skip_demonstrations():
+    notebook, needed = _chapter("03_initialization")
+    table = next(i for i, c in enumerate(notebook.cells) if "ACTIVATIONS = {" in c.source)
+    assert table in needed  # layer_output_stds reads the chapter's activation table
+    assert _graded(notebook) <= needed
+    notebook, needed = _chapter("05_training_with_losses")
+    training = {i for i, c in enumerate(notebook.cells) if ".fit(" in c.source} - _graded(notebook)
+    assert training and not training & needed
+    notebook, needed = _chapter("02_activations")
+    plots = {i for i, c in enumerate(notebook.cells) if c.source.startswith("plot_activation")}
+    assert plots and not plots & needed and _graded(notebook) <= needed
