@@ -96,8 +96,9 @@ def _top_level(tree: ast.Module) -> Iterable[ast.AST]:
         node = stack.pop()
         yield node
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            stack += [*node.decorator_list] if not isinstance(node, ast.Lambda) else []
             stack += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+            if not isinstance(node, ast.Lambda):
+                stack += node.decorator_list
             continue
         stack += ast.iter_child_nodes(node)
 
@@ -121,6 +122,8 @@ def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
         dotted = _dotted(node.func)
         if not dotted:
             continue
+        if dotted[0] == "get_ipython":
+            names.always = True  # a magic, a shell command
         if len(dotted) == 1:
             names.calls.add(dotted[0])
         elif dotted[0] in modules:
@@ -129,8 +132,6 @@ def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
                 names.always = True
         elif CHANGES_OBJECT.match(dotted[-1]):
             names.binds.add(dotted[0])  # data.sort(), history.append(...): changes it
-        if dotted[0] == "get_ipython":
-            names.always = True
 
 
 def cell_names(source: str, modules: set[str] = frozenset()) -> CellNames:
@@ -149,7 +150,7 @@ def cell_names(source: str, modules: set[str] = frozenset()) -> CellNames:
         if symbol.is_referenced():
             names.uses.add(symbol.get_name())
     _scope_names(table, names)
-    _effects(tree, set(modules) | {"get_ipython"}, names)
+    _effects(tree, set(modules), names)
     names.dynamic = bool(names.uses & DYNAMIC) or "__main__" in code
     return names
 
