@@ -93,7 +93,11 @@ class Remote:
 
     :meth:`fill` calls it on ``run.args``/``run.kwargs`` there and records in ``run`` what
     came back: the value, the error, the arguments after the call, warnings and stderr.
+    :meth:`prefetch` is told a check's cases first, so that it can ask for them all at once.
     """
+
+    def prefetch(self, exercise: Exercise, cases: list[Case]) -> None:
+        """Called once before the cases are filled one by one (nothing to do by default)."""
 
     def fill(self, exercise: Exercise, run: LearnerRun) -> None:
         raise NotImplementedError
@@ -373,6 +377,8 @@ def evaluate(
             exercise, "not_callable", f"{name} must be a function, got {type(fn).__name__}"
         )
     pairs = _cases_and_expected(exercise, hidden, cache)
+    if isinstance(fn, Remote):
+        fn.prefetch(exercise, [case for case, _ in pairs])
     runs = []
     for case, expected in pairs:
         failure, run = _verdict(exercise, fn, case, expected)

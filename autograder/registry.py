@@ -74,6 +74,11 @@ class Exercise:
     #: In ``autograder grade``, run ``call`` inside the learner's kernel (it needs the
     #: learner's live objects, e.g. to subclass or train with them) rather than in the judge.
     hook_in_kernel: bool = False
+    #: How many times a ``call`` hook that runs in the judge calls the learner's object on a
+    #: case, each call on the arguments as the one before left them (a generator's state
+    #: carries over); ``autograder grade`` asks the kernel for those calls in advance, in one
+    #: request per check. 0: each call is asked for as the hook makes it.
+    hook_calls: int = 0
     #: In ``autograder grade``, keep the weights of a model the learner hands back (False:
     #: the judge's rebuilt model keeps what its initializers draw under the judge's seed).
     hand_back_weights: bool = True

@@ -3,10 +3,11 @@
 During ``autograder grade`` the judge (:mod:`autograder.grading.judge`) never runs test
 cells in a learner's kernel. It asks the kernel to run the submission's other cells
 (:func:`replay`, in the NumPy kernel) and to call one function on inputs it sends
-(:func:`call`); the answer is published as one display output of :data:`MIME_TYPE`
-holding wire data (:mod:`autograder.wire`, its arrays in the message's binary buffers):
-the return value or the exception, the arguments as they were after the call, warnings
-and stderr. Learner code can change anything here, and so change only what it hands
+(:func:`call`), or on each of a check's cases in one request (:func:`call_batch`); the
+answer is published as one display output of :data:`MIME_TYPE` holding wire data
+(:mod:`autograder.wire`, its arrays in the message's binary buffers): the return value or
+the exception, the arguments as they were after the call, warnings and stderr (a batch: the
+list of those). Learner code can change anything here, and so change only what it hands
 back. Imports NumPy only.
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import ast
 import importlib.abc
 import importlib.machinery
+import json
 import linecache
 import sys
+import time
 import types
 import warnings
 from typing import Any
@@ -27,6 +30,10 @@ from autograder.quiet import captured_stderr
 MIME_TYPE = "application/vnd.autograder.result+json"
 #: Modules a NumPy exercise may not use; in the NumPy kernel they are stand-ins that refuse.
 FORBIDDEN = ("tensorflow", "keras", "tf_keras")
+#: A batch (:func:`call_batch`) starts no further call once it has run this long or its
+#: replies hold this many bytes; the judge asks for the rest one by one, each in its own time.
+BATCH_SECONDS = 5.0
+BATCH_BYTES = 16 * 2**20
 
 
 class NumPyOnlyError(RuntimeError):
@@ -185,10 +192,8 @@ def _publish(text: str, buffers: list[bytes]) -> None:
     session.send(publisher.pub_socket, message, ident=publisher.topic, buffers=buffers)
 
 
-def call(name: str, request: str) -> None:
-    """Call the learner's ``name`` on the request's arguments; publish what happened."""
-    asked = wire.loads(request)
-    args, kwargs = tuple(asked["args"]), dict(asked["kwargs"])
+def _answer(name: str, exercise: str, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """What calling the learner's ``name`` on ``args``, ``kwargs`` (which it may change) did."""
     reply: dict[str, Any] = {"value": None, "error": None}
     fn = _namespace().get(name)
     with warnings.catch_warnings(record=True) as caught, captured_stderr() as stderr:
@@ -196,16 +201,77 @@ def call(name: str, request: str) -> None:
         try:
             if fn is None:
                 raise NameError(f"name {name!r} is not defined")
-            reply["value"] = _invoke(asked.get("exercise", ""), fn, args, kwargs, reply)
+            reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
         except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)
     reply["reassigned"] = _reassigned_helpers()
     reply["warnings"] = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     reply["stderr"] = stderr.text[:2000]
     reply["args"], reply["kwargs"] = args, kwargs
+    return reply
+
+
+def _encoded(reply: dict[str, Any], buffers: list[bytes]) -> str:
+    """The reply as a wire text, its arrays appended to ``buffers`` (or why it could not be)."""
+    mark = len(buffers)
     try:
-        text, buffers = wire.dumps_split(reply)
+        return json.dumps(wire.encode(reply, buffers=buffers))
     except Exception as error:
-        failed = {"value": None, "error": _error(error), "args": args, "kwargs": kwargs}
-        text, buffers = wire.dumps_split(failed)
-    _publish(text, buffers)
+        del buffers[mark:]
+        failed = {"value": None, "error": _error(error), "args": reply["args"]}
+        return json.dumps(wire.encode({**failed, "kwargs": reply["kwargs"]}, buffers=buffers))
+
+
+def call(name: str, request: str) -> None:
+    """Call the learner's ``name`` on the request's arguments; publish what happened."""
+    asked = wire.loads(request)
+    args, kwargs = tuple(asked["args"]), dict(asked["kwargs"])
+    buffers: list[bytes] = []
+    _publish(_encoded(_answer(name, asked.get("exercise", ""), args, kwargs), buffers), buffers)
+
+
+def _calls(name: str, asked: dict, calls: int, buffers: list[bytes]) -> tuple[list[str], bool]:
+    """Up to ``calls`` calls of ``name``, each on the arguments as the call before left them (as
+    they crossed the wire), stopping at an error: their replies as wire texts, and whether the
+    last one was interrupted."""
+    exercise = asked.get("exercise", "")
+    args, kwargs = tuple(asked["args"]), dict(asked["kwargs"])
+    replies = []
+    for _ in range(calls):
+        replies.append(_encoded(_answer(name, exercise, args, kwargs), buffers))
+        after = wire.decode(json.loads(replies[-1]), buffers=buffers)
+        if after["error"] is not None:
+            return replies, after["error"]["type"] == "KeyboardInterrupt"
+        args, kwargs = tuple(after["args"]), dict(after["kwargs"])
+    return replies, False
+
+
+def call_batch(name: str, request: str) -> None:
+    """:func:`call`'s work for each of the request's requests in turn; publish one list.
+
+    The request holds ``requests`` (each the text :func:`call` takes) and ``calls``: each request
+    is called up to that many times, each call on the arguments as the one before left them,
+    stopping at an error. Its answer is the list of those calls' replies, or None once the batch
+    has stopped: after :data:`BATCH_SECONDS`, at :data:`BATCH_BYTES` of replies, after an
+    interrupted call or a reply that cannot cross. The judge asks for those on their own.
+    """
+    asked = wire.loads(request)
+    started, stopped = time.monotonic(), False
+    parts: list[str] = []
+    buffers: list[bytes] = []
+    size = 0
+    for text in asked["requests"]:
+        mark, replies = len(buffers), None
+        if not stopped:
+            try:
+                replies, stopped = _calls(name, wire.loads(text), int(asked["calls"]), buffers)
+            except Exception:  # a reply that cannot cross: asked for on its own, as today
+                stopped = True
+        part = f"[{','.join(replies or ())}]"
+        size += len(part) + sum(len(b) for b in buffers[mark:])
+        if replies is None or size > BATCH_BYTES:
+            del buffers[mark:]
+            part, stopped = "null", True
+        parts.append(part)
+        stopped = stopped or time.monotonic() - started > BATCH_SECONDS
+    _publish(f"[{','.join(parts)}]", buffers)

@@ -1,4 +1,5 @@
-"""The trusted judge's parts that need no kernel: wire data, test-cell parsing, model hand-back."""
+"""The trusted judge: wire data, test-cell parsing, model hand-back, and its calls of a real
+NumPy kernel (one request per check, the verdicts of one call per case, forged replies)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from autograder import wire
 from autograder.checker import LearnerError, LearnerRun, Remote, evaluate
-from autograder.grading.judge import CheckCall, check_calls
+from autograder.grading.judge import PREPARE_NUMPY, CheckCall, RemoteFunction, check_calls
 from autograder.registry import get_exercise
 
 
@@ -142,3 +143,175 @@ def test_handed_back_models_are_rebuilt_from_keras_classes_only():
     data["config"] = json.dumps(forged)
     with pytest.raises(ValueError, match="os"):
         take_back(data)
+
+
+# --- the judge's calls of a real NumPy kernel --------------------------------------------------
+
+LEARNERS = {
+    "correct": ("relu", "def relu(x):\n    return np.maximum(x, 0)"),
+    "wrong": ("relu", "def relu(x):\n    return np.abs(x)"),
+    "in_place": ("relu", "def relu(x):\n    x[x < 0] = 0\n    return x"),
+    "raises": ("relu", "def relu(x):\n    raise ValueError('no')"),
+    "warns": ("relu", "def relu(x):\n    warnings.warn('careful')\n    return np.maximum(x, 0)"),
+    "hangs": (
+        "relu",
+        "def relu(x):\n    time.sleep(60 if np.size(x) == 13 else 0)\n    return np.maximum(x, 0)",
+    ),
+    "exits": (
+        "relu",
+        "def relu(x):\n    np.size(x) == 13 and os._exit(1)\n    return np.maximum(x, 0)",
+    ),
+    "sampler": (
+        "random_normal",
+        "def random_normal(shape, mean=0.0, stddev=0.05, rng=None):\n"
+        "    rng = np.random.default_rng() if rng is None else rng\n"
+        "    return rng.normal(mean, stddev, size=shape).astype(np.float32)",
+    ),
+    "ignores_rng": (
+        "random_normal",
+        "def random_normal(shape, mean=0.0, stddev=0.05, rng=None):\n"
+        "    return np.random.default_rng(0).normal(mean, stddev, size=shape).astype(np.float32)",
+    ),
+    "global_rng": (
+        "random_normal",
+        "def random_normal(shape, mean=0.0, stddev=0.05, rng=None):\n"
+        "    return np.random.normal(mean, stddev, size=shape).astype(np.float32)",
+    ),
+    "grows_shape": (
+        "random_normal",
+        "def random_normal(shape, mean=0.0, stddev=0.05, rng=None):\n"
+        "    shape.append(1) if isinstance(shape, list) else None\n"
+        "    rng = np.random.default_rng() if rng is None else rng\n"
+        "    return rng.normal(mean, stddev, size=shape).astype(np.float32)",
+    ),
+}
+
+
+class NumPyKernel:
+    """A real NumPy kernel of the grader's, started again when a learner ends it."""
+
+    def __init__(self) -> None:
+        self.kernel = None
+        self.defined: list[str] = ["import os, time, warnings\nimport numpy as np"]
+        self.requests = 0
+
+    def define(self, source: str) -> None:
+        self.defined.append(source)
+        self.execute(source)
+
+    def execute(self, code: str):
+        from traitlets.config import Config
+
+        from autograder.grading.execute import NumPyKernel as Kernel
+
+        if self.kernel is None or self.kernel.dead:
+            self.stop()
+            self.kernel = Kernel(10**6, config=Config())
+            for step in [PREPARE_NUMPY, *self.defined]:
+                self.kernel.run(step, 60)
+        self.requests += 1
+        return self.kernel.run(code, 5)
+
+    def stop(self) -> None:
+        if self.kernel is not None:
+            self.kernel.stop()
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    from autograder.grading import kernels
+
+    numpy_kernel = NumPyKernel()
+    yield numpy_kernel
+    numpy_kernel.stop()
+    kernels.fork_server("numpy", True).stop()
+    kernels.fork_server.cache_clear()
+
+
+class OneByOne(RemoteFunction):
+    """The judge's remote function, asking for each call on its own (nothing in advance)."""
+
+    def prefetch(self, exercise, cases) -> None:
+        pass
+
+
+def _judged(kernel: NumPyKernel, kind, exercise: str, hidden: bool, cache: dict):
+    kernel.requests = 0
+    remote = kind(kernel.execute, exercise, get_exercise(exercise))
+    verdict = evaluate(get_exercise(exercise), remote, hidden, cache)
+    return verdict.to_json(), kernel.requests
+
+
+_CACHE: dict = {}
+
+
+@pytest.mark.nbgrader
+@pytest.mark.xdist_group("judge_kernel")
+@pytest.mark.parametrize("learner", LEARNERS)
+def test_a_check_is_one_request_with_the_verdict_of_one_request_per_call(kernel, learner):
+    exercise, source = LEARNERS[learner]
+    kernel.define(source)
+    for hidden in (False, True):
+        batched, requests = _judged(kernel, RemoteFunction, exercise, hidden, _CACHE)
+        alone, requests_alone = _judged(kernel, OneByOne, exercise, hidden, _CACHE)
+        assert batched == alone
+        if learner == "grows_shape" and hidden:  # the kernel's second draw had another shape
+            assert 1 < requests < requests_alone
+        else:
+            assert requests == 1 <= requests_alone
+    expected = {"correct": "passed", "sampler": "passed", "ignores_rng": "mismatch"}
+    expected |= {"warns": "passed", "hangs": "raised", "exits": "raised", "raises": "raised"}
+    expected |= {"global_rng": "not_repeatable", "in_place": "changed_argument"}
+    assert batched["kind"] == expected.get(learner, "mismatch")
+    if learner in ("hangs", "exits"):
+        assert ("KeyboardInterrupt" if learner == "hangs" else "NoAnswer") in batched["headline"]
+
+
+FORGERIES = {
+    "one more answer": "answers.append(answers[0])",
+    "one answer less": "answers.pop()",
+    "not a list": "answers = {'$': 'dict', 'items': []}",
+    "two replies for one call": "answers[0] = answers[0] * 2",
+    "a reply that is not a dict": "answers[1] = [1]",
+}
+
+
+@pytest.mark.nbgrader
+@pytest.mark.xdist_group("judge_kernel")
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_a_forged_batch_gets_no_marks_and_never_crashes_the_judge(kernel, forgery):
+    """The kernel answers a batch with correct replies, then changes their shape."""
+    kernel.define(LEARNERS["correct"][1])
+    kernel.execute(
+        "import json, autograder.runner as runner\n"
+        "def forged(name, request, call_batch=runner.call_batch, publish=runner._publish):\n"
+        "    sent = []\n"
+        "    runner._publish = lambda text, buffers: sent.append((text, buffers))\n"
+        "    try:\n"
+        "        call_batch(name, request)\n"
+        "    finally:\n"
+        "        runner._publish = publish\n"
+        "    answers = json.loads(sent[0][0])\n"
+        f"    {FORGERIES[forgery]}\n"
+        "    publish(json.dumps(answers), sent[0][1])\n"
+        "runner.real_call_batch, runner.call_batch = runner.call_batch, forged"
+    )
+    try:
+        verdict, requests = _judged(kernel, RemoteFunction, "relu", True, _CACHE)
+    finally:
+        kernel.execute("runner.call_batch = runner.real_call_batch")
+    assert not verdict["passed"] and requests == 1
+    assert verdict["headline"].startswith("relu raised NoAnswer: unreadable result")
+
+
+@pytest.mark.nbgrader
+@pytest.mark.xdist_group("judge_kernel")
+def test_calls_the_batch_did_not_reach_are_asked_for_on_their_own(kernel):
+    kernel.define(LEARNERS["correct"][1])
+    kernel.execute("import autograder.runner as runner\nrunner.BATCH_SECONDS = -1.0")
+    try:
+        verdict, requests = _judged(kernel, RemoteFunction, "relu", True, _CACHE)
+    finally:
+        kernel.execute("runner.BATCH_SECONDS = 5.0")
+    cases = len(get_exercise("relu").cases(True))
+    assert verdict["passed"] and requests == cases  # the batch answered only the first case

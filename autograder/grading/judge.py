@@ -4,8 +4,8 @@ A test cell is never run in the learner's kernel. The judge reads its ``check(..
 calls from the cell's source (the gradebook's copy: nbgrader restores test cells), and
 for each one runs the checker's own logic (:func:`autograder.checker.evaluate`) in
 this process, where the registry, the references and the expected values live. The
-learner's function is a :class:`RemoteFunction`: each call sends the case's inputs to a
-kernel as wire data (:mod:`autograder.wire`), the kernel calls the function there
+learner's function is a :class:`RemoteFunction`: a check's cases go to a kernel as wire
+data (:mod:`autograder.wire`), all in one request, the kernel calls the function on each
 (:mod:`autograder.runner`) and sends back only data. NumPy exercises run in a kernel
 without TensorFlow and Keras (the "numpy" flavour), which first replays the
 submission's other code cells; exercises that need Keras run in the notebook's own
@@ -27,7 +27,7 @@ from autograder import runner, wire
 from autograder.checker import Expectations, LearnerError, LearnerRun, Remote, evaluate, message
 from autograder.integrity import TensorFlowReport
 from autograder.judges.handback import hand_back, take_back
-from autograder.registry import Exercise, get_exercise
+from autograder.registry import Case, Exercise, get_exercise
 from autograder.verdict import MIME_TYPE as VERDICT_MIME
 from autograder.verdict import Verdict
 
@@ -112,49 +112,114 @@ def _write_back(sent: Any, after: Any) -> None:
         np.copyto(sent, after, casting="unsafe")
 
 
-def _request_code(function: str, request: str) -> str:
-    return f"__import__('autograder.runner', fromlist=['call']).call({function!r}, {request!r})"
+def _request_code(function: str, request: str, entry: str = "call") -> str:
+    runner_module = f"__import__('autograder.runner', fromlist=[{entry!r}])"
+    return f"{runner_module}.{entry}({function!r}, {request!r})"
+
+
+def _no_answer(why: str) -> LearnerError:
+    return LearnerError("NoAnswer", ["NoAnswer"], why, None)
 
 
 class RemoteFunction(Remote):
-    """The learner's ``function``, called in a kernel with data going both ways."""
+    """The learner's ``function``, called in a kernel with data going both ways.
+
+    :meth:`prefetch` asks for all of a check's calls in one request
+    (:func:`autograder.runner.call_batch`); a call then takes a reply given in advance only
+    when its request is the very one the kernel answered, and is asked for on its own otherwise.
+    """
 
     def __init__(self, execute: Execute, function: str, exercise: Exercise) -> None:
         self._execute = execute
         self._function = function
         self._exercise = exercise
         self._run: LearnerRun | None = None
+        #: replies given in advance, by request, in the order the kernel gave them
+        self._answered: dict[str, list[list[dict[str, Any]] | LearnerError]] = {}
+        #: the request the kernel's next call of this case answered, and its replies from there
+        self._next: tuple[str, list[dict[str, Any]]] | None = None
+        #: the next call is a case's first (the calls given in advance start there)
+        self._first = False
 
-    def _ask(self, args: tuple, kwargs: dict, hook: bool) -> dict[str, Any]:
-        request = wire.dumps(
+    def _request(self, args: Any, kwargs: Any, hook: bool) -> str:
+        return wire.dumps(
             {
                 "args": tuple(hand_back(a) for a in args),
                 "kwargs": {k: hand_back(v) for k, v in kwargs.items()},
                 "exercise": self._exercise.name if hook else "",
             }
         )
+
+    def _result(self, code: str) -> Any:
+        """What the kernel published for ``code``, as data; else a NoAnswer LearnerError."""
         try:
-            outputs = self._execute(_request_code(self._function, request))
+            outputs = self._execute(code)
         except NoAnswer as error:
-            raise LearnerError("NoAnswer", ["NoAnswer"], str(error), None) from None
+            raise _no_answer(str(error)) from None
         results = [
             o
             for o in outputs
             if o.get("output_type") == "display_data" and runner.MIME_TYPE in o.get("data", {})
         ]
         if not results:
-            raise LearnerError(
-                "NoAnswer", ["NoAnswer"], "the kernel sent no result for this call", None
-            )
+            raise _no_answer("the kernel sent no result for this call")
         try:
             result = results[-1]
-            reply = wire.loads(result["data"][runner.MIME_TYPE], result.get(BUFFERS, ()))
-            if not isinstance(reply, dict):
-                raise wire.WireError("a result must be a dict")
+            return wire.loads(result["data"][runner.MIME_TYPE], result.get(BUFFERS, ()))
         except wire.WireError as error:
-            raise LearnerError(
-                "NoAnswer", ["NoAnswer"], f"unreadable result: {error}", None
-            ) from None
+            raise _no_answer(f"unreadable result: {error}") from None
+
+    def prefetch(self, exercise: Exercise, cases: list[Case]) -> None:
+        """Ask for the calls of every case (and of its repeat) in one request."""
+        in_judge = exercise.call is not None and not exercise.hook_in_kernel
+        calls = exercise.hook_calls if in_judge else 1
+        if calls < 1 or not cases:
+            return
+        requests = [
+            self._request(case.args, case.kwargs, hook=exercise.hook_in_kernel)
+            for case in cases
+            for _ in range(1 + case.same_twice)
+        ]
+        batch = wire.dumps({"requests": requests, "calls": calls})
+        try:
+            answers = self._result(_request_code(self._function, batch, "call_batch"))
+            if not (isinstance(answers, list) and len(answers) == len(requests)):
+                raise _no_answer(f"unreadable result: not a list of {len(requests)} answers")
+        except LearnerError as error:
+            answers = [error] * len(requests)
+        except Exception as error:  # what came back defeated the reading: no answers at all
+            answers = [_no_answer(f"unreadable result: {type(error).__name__}")] * len(requests)
+        self._answered = {}
+        for request, answer in zip(requests, answers, strict=True):
+            if answer is None:  # the batch stopped before it: asked for on its own
+                continue
+            if not isinstance(answer, LearnerError) and not (
+                isinstance(answer, list)
+                and 0 < len(answer) <= calls
+                and all(isinstance(reply, dict) for reply in answer)
+            ):
+                answer = _no_answer(f"unreadable result: not a list of up to {calls} results")
+            self._answered.setdefault(request, []).append(answer)
+
+    def _reply(self, request: str) -> dict[str, Any]:
+        """The kernel's reply to ``request``: the one it gave in advance, else asked for now."""
+        follows, first = self._next, self._first
+        self._next, self._first = None, False
+        if follows is not None and follows[0] == request:
+            replies: list[dict[str, Any]] | LearnerError = follows[1]
+        elif first and self._answered.get(request):
+            replies = self._answered[request].pop(0)
+        else:
+            reply = self._result(_request_code(self._function, request))
+            if not isinstance(reply, dict):
+                raise _no_answer("unreadable result: a result must be a dict")
+            return reply
+        if isinstance(replies, LearnerError):
+            raise replies
+        reply, rest = replies[0], replies[1:]
+        args, kwargs = reply.get("args"), reply.get("kwargs")
+        if rest and isinstance(args, tuple) and isinstance(kwargs, dict):
+            self._next = (self._request(args, kwargs, hook=False), rest)
         return reply
 
     def _error(self, reply: dict[str, Any]) -> LearnerError | None:
@@ -181,7 +246,7 @@ class RemoteFunction(Remote):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """A plain call, for the exercise's own ``call`` hook running in the judge."""
-        reply = self._ask(args, kwargs, hook=False)
+        reply = self._reply(self._request(args, kwargs, hook=False))
         self._note(self._run, reply)
         _write_back(args, reply.get("args"))
         _write_back(kwargs, reply.get("kwargs"))
@@ -191,17 +256,17 @@ class RemoteFunction(Remote):
         return take_back(reply.get("value"), weights=self._exercise.hand_back_weights)
 
     def fill(self, exercise: Exercise, run: LearnerRun) -> None:
-        self._run = run
+        self._run, self._next, self._first = run, None, True
         try:
             if exercise.call is not None and not exercise.hook_in_kernel:
                 run.value = exercise.invoke(self, run.args, run.kwargs)
                 return
-            reply = self._ask(run.args, run.kwargs, hook=exercise.hook_in_kernel)
+            reply = self._reply(self._request(run.args, run.kwargs, exercise.hook_in_kernel))
         except Exception as error:  # the learner's exception, or a hook's verdict on it
             run.error = error
             return
         finally:
-            self._run = None
+            self._run, self._next, self._first = None, None, False
         self._note(run, reply)
         run.error = self._error(reply)
         run.value = take_back(reply.get("value"), weights=exercise.hand_back_weights)

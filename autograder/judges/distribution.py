@@ -280,6 +280,7 @@ def sampler_exercise(
         rtol=0.0,
         atol=0.0,
         call=call_sampler,
+        hook_calls=2,
         judge=distribution_judge(bounded),
         mistakes=mistakes,
     )
