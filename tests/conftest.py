@@ -1,4 +1,5 @@
-"""Shared fixtures: each chapter's variant corpus graded once per session, reused by many tests.
+"""Shared fixtures: one grading cluster per session, and each chapter's variant corpus graded
+once per session on it, reused by many tests.
 
 Under pytest-xdist, a session fixture is computed once per worker process: every test that
 reads a chapter's graded corpus carries that chapter's ``xdist_group`` mark (``corpus``) so
@@ -7,13 +8,14 @@ that all of them run in one worker and the chapter is graded once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from autograder.grading.batch import BatchResult
+from autograder.grading.cluster import local_cluster
 from autograder.submissions import Variant, load_variants
 from tests.harness import FIXTURES, SAMPLE_CLASS, GradedClass, grade_class, grade_fast
 
@@ -35,6 +37,18 @@ def corpus(assignment: str) -> pytest.MarkDecorator:
     return pytest.mark.xdist_group(f"corpus-{assignment}")
 
 
+@pytest.fixture(scope="session")
+def grading_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The scheduler address of this process's grading cluster, the one ``autograder grade``
+    would start (two one-thread workers), for in-process runs: ``Options(scheduler=...)``.
+
+    Its workers warm up once (TensorFlow, fork servers) instead of once per run; tests that
+    need a cluster of their own (tests/test_cluster.py) or run the command start their own.
+    """
+    with local_cluster(2, tmp_path_factory.mktemp("grading-cluster")) as cluster:
+        yield cluster.scheduler_address
+
+
 @dataclass
 class FastGraded:
     """A chapter's corpus graded by ``autograder grade``: the course, the run, the scores."""
@@ -45,7 +59,9 @@ class FastGraded:
 
 
 @pytest.fixture(scope="session")
-def fast_graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FastGraded]:
+def fast_graded(
+    tmp_path_factory: pytest.TempPathFactory, grading_cluster: str
+) -> Callable[[str], FastGraded]:
     """``fast_graded(assignment)``: every variant of the chapter, graded once by the fast grader.
 
     Tests must not change the returned course; copy it first (``shutil.copytree``).
@@ -55,7 +71,9 @@ def fast_graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Fas
     def grade(assignment: str) -> FastGraded:
         if assignment not in cache:
             course = tmp_path_factory.mktemp(f"fast-{assignment}") / "course"
-            result, graded = grade_fast(course, assignment, chapter_variants(assignment))
+            result, graded = grade_fast(
+                course, assignment, chapter_variants(assignment), grading_cluster
+            )
             cache[assignment] = FastGraded(course, result, graded)
         return cache[assignment]
 

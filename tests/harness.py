@@ -4,27 +4,32 @@ A course copy holds source/, nbgrader_config.py, the release nbgrader generated 
 own gradebook. Generating a release costs an nbgrader run, so each process generates
 each assignment once and copies the result (``make_course``).
 
-Two graders: ``grade_fast`` runs ``autograder grade`` (warm forked kernels) and is what
-the variant corpus is checked with; ``grade_class`` runs plain ``nbgrader autograde`` in
-parallel shards (one per core, since every submission pays for a kernel and a
-TensorFlow import) and proves the two give identical scores.
+Two graders: ``grade_fast`` runs ``autograder grade`` (warm forked kernels, on the session's
+grading cluster, see tests/conftest.py) and is what the variant corpus is checked with;
+``grade_class`` runs plain ``nbgrader autograde`` in parallel shards (one per core, since
+every submission pays for a kernel and a TensorFlow import) and proves the two give
+identical scores.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from distributed import Client
 from rich.console import Console
 
 from autograder.grading.batch import BatchResult, Options, grade
+from autograder.grading.worker import WARMTH, GradingPlugin
 from autograder.nbgrader_run import CellScore, autograde, generate_release, read_scores
 from autograder.submissions import (
     Variant,
@@ -105,13 +110,14 @@ def make_course(root: Path, assignment: str) -> Path:
 
 
 def grade_fast(
-    root: Path, assignment: str, variants: list[Variant]
+    root: Path, assignment: str, variants: list[Variant], scheduler: str
 ) -> tuple[BatchResult, GradedClass]:
-    """Grade the variants with ``autograder grade`` (two workers) in a fresh course at ``root``."""
+    """Grade the variants with ``autograder grade`` on the cluster at ``scheduler`` (the
+    ``grading_cluster`` fixture's) in a fresh course at ``root``."""
     make_course(root, assignment)
     write_submissions(variants, root, assignment)
     with open(os.devnull, "w") as quiet:
-        result = grade(root, assignment, Options(workers=2), Console(file=quiet))
+        result = grade(root, assignment, Options(scheduler=scheduler), Console(file=quiet))
     scores = read_scores(root, assignment)
     notebooks = {
         v.name: root / "autograded" / v.name / assignment / f"{assignment}.ipynb" for v in variants
@@ -119,6 +125,44 @@ def grade_fast(
     failed = {o.student: o.error for o in result.failed}
     failed.update({v.name: "not in the gradebook" for v in variants if v.name not in scores})
     return result, GradedClass(scores, notebooks, failed)
+
+
+def worker_processes(scheduler: str) -> dict[str, int]:
+    """Each worker of the cluster at ``scheduler``: its address → its process id."""
+    with Client(scheduler) as client:
+        return client.run(os.getpid)
+
+
+def _wait_until_warm(isolate: bool) -> None:
+    WARMTH.wait(isolate)
+
+
+def warm_workers(scheduler: str, isolate: bool = True) -> None:
+    """Warm the workers of the cluster at ``scheduler`` now, as a run would (its first run
+    waits for it): their fork servers start, and live as long as they do."""
+    with Client(scheduler) as client:
+        client.register_plugin(GradingPlugin(isolate))
+        client.run(_wait_until_warm, isolate)
+
+
+def _set_environment(env: dict[str, str | None]) -> None:
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@contextlib.contextmanager
+def worker_environment(scheduler: str, **env: str) -> Iterator[None]:
+    """``env`` in the environment of the workers of the cluster at ``scheduler`` meanwhile:
+    what the kernels they start inherit."""
+    with Client(scheduler) as client:
+        client.run(_set_environment, env)
+        try:
+            yield
+        finally:
+            client.run(_set_environment, dict.fromkeys(env))
 
 
 def _grade_shard(root: Path, assignment: str, variants: list[Variant]) -> tuple[dict, dict]:

@@ -151,11 +151,12 @@ def test_learner_validates_a_chapter_in_jupyterlab(lab):
 
 @pytest.mark.nbgrader
 @pytest.mark.browser
-def test_grading_report_renders_in_the_browser(tmp_path):
+def test_grading_report_renders_in_the_browser(grading_cluster, tmp_path):
     course = make_course(tmp_path / "course", "02_activations")
     write_submissions(load_variants(SAMPLE_CLASS / "02_activations"), course, "02_activations")
     with open(os.devnull, "w") as quiet:
-        grade(course, "02_activations", Options(feedback=False), Console(file=quiet))
+        options = Options(feedback=False, scheduler=grading_cluster)
+        grade(course, "02_activations", options, Console(file=quiet))
     report = write_report(course, "02_activations", course / "reports")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -78,15 +79,15 @@ def test_exports_and_report(fast_graded, tmp_path):
 
 @pytest.mark.nbgrader
 @corpus("02_activations")
-def test_rerun_grades_only_new_or_changed_work(fast_graded, tmp_path):
+def test_rerun_grades_only_new_or_changed_work(fast_graded, grading_cluster, tmp_path):
     graded_once = fast_graded("02_activations")
     course, first = shutil.copytree(graded_once.course, tmp_path / "course"), graded_once.result
-    again = grade(course, "02_activations", Options(workers=2), QUIET)
+    again = grade(course, "02_activations", Options(scheduler=grading_cluster), QUIET)
     assert again.graded == [] and len(again.skipped) == len(first.graded)
     blank = course / "submitted" / "blank" / "02_activations" / "02_activations.ipynb"
     solution = course / "submitted" / "solution" / "02_activations" / "02_activations.ipynb"
     blank.write_bytes(solution.read_bytes())
-    changed = grade(course, "02_activations", Options(workers=2), QUIET)
+    changed = grade(course, "02_activations", Options(scheduler=grading_cluster), QUIET)
     assert [o.student for o in changed.graded] == ["blank"]
     scores = read_scores(course, "02_activations")["blank"]
     assert all(c.score == c.max_score for c in scores.values())
@@ -136,7 +137,7 @@ def _stop_after(course: Path, entries: int, sig: int, run: str) -> tuple[int, in
 
 
 @pytest.mark.nbgrader
-def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(tmp_path):
+def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(grading_cluster, tmp_path):
     course = make_course(tmp_path / "course", "02_activations")
     variants = load_variants(SAMPLE_CLASS / "02_activations")
     write_submissions(variants, course, "02_activations")
@@ -146,14 +147,15 @@ def test_interrupted_runs_leave_a_consistent_gradebook_and_resume(tmp_path):
     code, done_after_kill = _stop_after(course, done + 1, signal.SIGKILL, run)
     assert code == -signal.SIGKILL and done_after_kill < len(variants)
     assert _processes_of(run) == []  # no worker, fork server, sandbox or kernel outlives it
-    final = grade(course, "02_activations", Options(workers=2, feedback=False), QUIET)
+    resume = Options(feedback=False, scheduler=grading_cluster)
+    final = grade(course, "02_activations", resume, QUIET)
     assert len(final.graded) == len(variants) - done_after_kill and not final.failed
     scores = read_scores(course, "02_activations")
     for variant in variants:
         cells = scores[variant.name]
         lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
         assert {c for c, s in cells.items() if s.score < s.max_score} == lost, variant.name
-    forced = grade(course, "02_activations", Options(workers=2, feedback=False, force=True), QUIET)
+    forced = grade(course, "02_activations", dataclasses.replace(resume, force=True), QUIET)
     assert sorted(o.student for o in forced.graded) == sorted(v.name for v in variants)
     assert read_scores(course, "02_activations") == scores
 

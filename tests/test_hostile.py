@@ -16,7 +16,7 @@ from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
 from autograder.nbgrader_run import read_scores
 from autograder.submissions import Variant, build_submission, load_variants, write_submissions
-from tests.harness import ROOT, GradedClass, make_course
+from tests.harness import ROOT, GradedClass, make_course, worker_environment, worker_processes
 from tests.hostile import STRUCTURAL
 
 # Every test reads one graded batch (the module fixture): keep them in one xdist worker.
@@ -47,7 +47,7 @@ FLAGS = {
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, grading_cluster):
     course = make_course(tmp_path_factory.mktemp("hostile") / "course", ASSIGNMENT)
     write_submissions(CODE_LEVEL, course, ASSIGNMENT)
     source = nbformat.read(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
@@ -61,17 +61,23 @@ def hostile(tmp_path_factory):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
-    os.environ["AUTOGRADER_TEST_PORT"] = str(server.getsockname()[1])
-    options = Options(workers=2, cell_timeout=10, timeout=120, memory_mb=1024)
-    with open(os.devnull, "w") as quiet:
+    port = str(server.getsockname()[1])
+    options = Options(cell_timeout=10, timeout=120, memory_mb=1024, scheduler=grading_cluster)
+    workers = worker_processes(grading_cluster)
+    with (
+        worker_environment(grading_cluster, AUTOGRADER_TEST_PORT=port),
+        open(os.devnull, "w") as quiet,
+    ):
         result = grade(course, ASSIGNMENT, options, Console(file=quiet))
     server.close()
+    survived = worker_processes(grading_cluster) == workers
     scores = read_scores(course, ASSIGNMENT)
     notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
     return (
         course,
         result,
         GradedClass(scores, notebooks, {o.student: o.error for o in result.failed}),
+        survived,
     )
 
 
@@ -81,16 +87,17 @@ def _lost(graded: GradedClass, student: str) -> set[str]:
 
 @pytest.mark.nbgrader
 def test_kernels_were_isolated_and_the_whole_batch_was_graded(hostile):
-    course, result, _ = hostile
+    course, result, _, survived = hostile
     assert result.isolation == sandbox.DESCRIPTION
     assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL)
+    assert survived, "a grading worker died during the batch (and was replaced)"
     assert not (course / "pwned.txt").exists()
 
 
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("variant", CODE_LEVEL, ids=[v.name for v in CODE_LEVEL])
 def test_code_level_attack(hostile, variant):
-    _, result, graded = hostile
+    _, result, graded, _ = hostile
     assert variant.name not in graded.failed
     all_cells = set(graded.scores[variant.name])
     assert _lost(graded, variant.name) == (
@@ -103,7 +110,7 @@ def test_code_level_attack(hostile, variant):
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("name", sorted(STRUCTURAL_EXPECTED))
 def test_structural_damage(hostile, name):
-    _, result, graded = hostile
+    _, result, graded, _ = hostile
     reported, lost = STRUCTURAL_EXPECTED[name]
     outcome = next(o for o in result.graded if o.student == name)
     if reported:
@@ -116,14 +123,14 @@ def test_structural_damage(hostile, name):
 
 @pytest.mark.nbgrader
 def test_wrong_file_name_is_explained(hostile):
-    _, result, _ = hostile
+    _, result, _, _ = hostile
     assert "no 02_activations.ipynb" in result.warnings["wrong_file_name"]
 
 
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("student", sorted(FLAGS))
 def test_instructor_sees_tampering_flags(hostile, student):
-    course, _, _ = hostile
+    course, _, _, _ = hostile
     notebook = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     reasons = [flag.reason for flag in scan_notebook(notebook)]
     assert any(FLAGS[student] in reason for reason in reasons), reasons
@@ -139,7 +146,7 @@ def test_honest_code_is_not_flagged():
 @pytest.mark.nbgrader
 def test_hidden_tests_never_reach_the_kernel(hostile):
     """Test cells are judged outside the kernel: its history holds no hidden test."""
-    course, _, graded = hostile
+    course, _, graded, _ = hostile
     student = "prints_kernel_history"
     notebook = nbformat.read(graded.notebooks[student], 4)
     printed = "\n".join(

@@ -121,7 +121,7 @@ def _plant_folder(folder: Path, course: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, grading_cluster):
     course = make_course(tmp_path_factory.mktemp("hostile_outputs") / "course", ASSIGNMENT)
     source_path = course / "source" / ASSIGNMENT / NOTEBOOK
     source = nbformat.read(source_path, 4)
@@ -140,7 +140,7 @@ def batch(tmp_path_factory):
     nbformat.write(notebook, scripts)
     _plant_folder(course / "submitted" / "planted_links" / ASSIGNMENT, course)
     gradebook_mode = (course / "gradebook.db").stat().st_mode
-    options = Options(workers=2, cell_timeout=30, timeout=120, memory_mb=1024)
+    options = Options(cell_timeout=30, timeout=120, memory_mb=1024, scheduler=grading_cluster)
     with open(os.devnull, "w") as quiet:
         result = grade(course, ASSIGNMENT, options, Console(file=quiet))
     reports = course / "reports"

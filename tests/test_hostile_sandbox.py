@@ -7,10 +7,12 @@ import asyncio
 import os
 import socket
 import sqlite3
+import sys
 import time
 import uuid
-from multiprocessing import resource_tracker
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -21,7 +23,14 @@ from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.nbgrader_run import read_scores
 from autograder.submissions import load_variants, write_submissions
-from tests.harness import ROOT, GradedClass, make_course
+from tests.harness import (
+    ROOT,
+    GradedClass,
+    make_course,
+    warm_workers,
+    worker_environment,
+    worker_processes,
+)
 
 pytestmark = pytest.mark.xdist_group("hostile_sandbox")
 ASSIGNMENT = "02_activations"
@@ -43,9 +52,33 @@ def _processes_with(needle: bytes, where: str) -> list[int]:
     return found
 
 
-def _survivors(needle: bytes, where: str, seconds: float = 10) -> list[int]:
+def _kernels_of(workers: Collection[int]) -> list[int]:
+    """What the fork servers below these worker processes forked: kernels and their keepers
+    (processes running the fork server's command whose parent runs it too)."""
+    command = f"{sys.executable}\0-P\0-m\0autograder.grading.forkserver\0".encode()
+    parent: dict[int, int] = {}
+    forked: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if (entry / "cmdline").read_bytes().startswith(command):
+                forked.add(int(entry.name))
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            pass
+
+    def below_workers(pid: int) -> bool:
+        while pid > 1 and pid not in workers:
+            pid = parent.get(pid, 0)
+        return pid in workers
+
+    return [pid for pid in forked if parent.get(pid) in forked and below_workers(pid)]
+
+
+def _survivors(find: Callable[..., list[int]], *args: Any, seconds: float = 10) -> list[int]:
+    """What ``find(*args)`` still finds after a grace of up to ``seconds``."""
     deadline = time.monotonic() + seconds
-    while (left := _processes_with(needle, where)) and time.monotonic() < deadline:
+    while (left := find(*args)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return left
 
@@ -61,7 +94,7 @@ def _plant_secrets(course: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, grading_cluster):
     assert sandbox.isolation_available() is None  # never run these attacks unsandboxed
     course = make_course(tmp_path_factory.mktemp("hostile_sandbox") / "course", ASSIGNMENT)
     write_submissions(CASES, course, ASSIGNMENT)
@@ -70,35 +103,39 @@ def batch(tmp_path_factory):
     abstract = socket.socket(socket.AF_UNIX)
     abstract.bind("\0" + RUN)
     abstract.listen()
-    # This test process's own multiprocessing helper (it starts the local cluster's workers)
-    # lives as long as the process: start it before the run's marker is in the environment.
-    resource_tracker.ensure_running()
-    os.environ.update(
+    # The run's marker is in the environment of every process the kernels start. The workers'
+    # fork servers (kernels are forks of them) live as long as the workers: start them before
+    # the marker is in the workers' environment.
+    warm_workers(grading_cluster)
+    marked = worker_environment(
+        grading_cluster,
         AUTOGRADER_TEST_PORT=str(server.getsockname()[1]),
         AUTOGRADER_TEST_ABSTRACT=RUN,
         AUTOGRADER_TEST_RUN=RUN,
     )
-    options = Options(workers=2, cell_timeout=20, timeout=120, memory_mb=1024)
+    options = Options(cell_timeout=20, timeout=120, memory_mb=1024, scheduler=grading_cluster)
+    workers = worker_processes(grading_cluster)
     try:
-        with open(os.devnull, "w") as quiet:
+        with marked, open(os.devnull, "w") as quiet:
             result = grade(course, ASSIGNMENT, options, Console(file=quiet))
     finally:
-        del os.environ["AUTOGRADER_TEST_RUN"]
         server.close()
         abstract.close()
+    survived = worker_processes(grading_cluster) == workers
     exports = export_csvs(course, ASSIGNMENT, course / "reports")
     report = write_report(course, ASSIGNMENT, course / "reports")
     scores = read_scores(course, ASSIGNMENT)
     notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
     graded = GradedClass(scores, notebooks, {o.student: o.error for o in result.failed})
-    return course, result, graded, (*exports, report)
+    return course, result, graded, (*exports, report), survived
 
 
 @pytest.mark.nbgrader
 def test_the_batch_finishes_sandboxed_with_exports_and_report(batch):
-    course, result, graded, outputs = batch
+    course, result, graded, outputs, survived = batch
     assert result.isolation == sandbox.DESCRIPTION
     assert not result.failed and len(result.graded) == len(CASES)
+    assert survived, "a grading worker died during the batch (and was replaced)"
     assert set(graded.scores) == {case.name for case in CASES}
     totals, exercises, report = outputs
     for export in (totals, exercises):
@@ -109,7 +146,7 @@ def test_the_batch_finishes_sandboxed_with_exports_and_report(batch):
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_attack_gets_its_score(batch, case):
-    _, _, graded, _ = batch
+    _, _, graded, _, _ = batch
     lost = {c for c, s in graded.scores[case.name].items() if s.score < s.max_score}
     assert lost == set(case.lost)
     for cell, needle in case.messages:
@@ -118,7 +155,7 @@ def test_each_attack_gets_its_score(batch, case):
 
 @pytest.mark.nbgrader
 def test_no_secret_reaches_any_output(batch):
-    course, _, _, _ = batch
+    course, _, _, _, _ = batch
     written = [course / "autograded", course / "feedback", course / "reports"]
     files = [f for folder in written for f in folder.rglob("*") if f.is_file()]
     assert len(files) > 2 * len(CASES)
@@ -126,10 +163,12 @@ def test_no_secret_reaches_any_output(batch):
 
 
 @pytest.mark.nbgrader
-def test_nothing_of_the_batch_survives_it(batch):
-    course, _, _, _ = batch
-    assert _survivors(RUN.encode(), "environ") == []
-    assert _survivors(LEFTOVER, "cmdline") == []
+def test_nothing_of_the_batch_survives_it(batch, grading_cluster):
+    course, _, _, _, _ = batch
+    assert _survivors(_processes_with, RUN.encode(), "environ") == []  # what kernels started
+    assert _survivors(_processes_with, LEFTOVER, "cmdline") == []
+    workers = set(worker_processes(grading_cluster).values())
+    assert _survivors(_kernels_of, workers) == []  # the kernels (warm workers stay)
     assert not (course / "pwned.txt").exists() and not Path("/pwned.txt").exists()
 
 
@@ -242,7 +281,7 @@ def test_a_kernel_takes_everything_it_started_with_it(numpy_server):
         "print(p.pid)"
     )
     assert out.isdigit()
-    assert _survivors(marker.encode(), "cmdline") == []
+    assert _survivors(_processes_with, marker.encode(), "cmdline") == []
 
 
 def test_the_view_holds_no_course_and_no_tests(numpy_server):

@@ -178,23 +178,26 @@ class PostgresCourse:
     outputs: dict[str, str]
 
 
-def _grade_quietly(course: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
+def _grade_quietly(
+    course: Path, assignment: str, scheduler: str
+) -> dict[str, dict[str, CellScore]]:
     with open(os.devnull, "w") as quiet:
-        result = grade(course, assignment, Options(workers=1), Console(file=quiet))
+        result = grade(course, assignment, Options(scheduler=scheduler), Console(file=quiet))
     assert not result.failed and len(result.graded) == len(BATCHES[assignment])
     return read_scores(course, assignment)
 
 
 @pytest.fixture(scope="module")
 def sqlite_scores(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, grading_cluster: str
 ) -> Iterator[Future[dict[str, dict[str, CellScore]]]]:
-    """The 02_activations batch graded the default way (SQLite in the course directory), in
-    a thread: it runs while the PostgreSQL course is released."""
+    """The 02_activations batch graded the default way (SQLite in the course directory), on
+    the session's grading cluster, in a thread: it runs while the PostgreSQL course is
+    released."""
     course = make_course(tmp_path_factory.mktemp("sqlite") / "course", "02_activations")
     write_submissions(_variants("02_activations"), course, "02_activations")
     with ThreadPoolExecutor(1) as pool:
-        yield pool.submit(_grade_quietly, course, "02_activations")
+        yield pool.submit(_grade_quietly, course, "02_activations", grading_cluster)
 
 
 @pytest.fixture(scope="module")
