@@ -96,8 +96,8 @@ def replay(source: str, label: str) -> None:
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace = _namespace()
     for statement in tree.body:
-        if _imports_autograder(statement):
-            continue  # the checker is not used here (and pulls in the whole registry)
+        if _imports_course_tools(statement):
+            continue  # the checker and the course's helpers (Keras, plots) are not used here
         try:
             with warnings.catch_warnings(), captured_stderr():
                 warnings.simplefilter("ignore")
@@ -130,11 +130,16 @@ def _reassigned_helpers() -> list[str]:
     return reassigned
 
 
-def _imports_autograder(statement: ast.stmt) -> bool:
+#: packages whose imports the NumPy kernel skips: the checker pulls in the whole registry, and
+#: the course's helpers need Keras (absent there) or only draw (03's import 0.9 s of them first)
+COURSE_TOOLS = {"autograder", "course"}
+
+
+def _imports_course_tools(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.ImportFrom):
-        return (statement.module or "").split(".")[0] == "autograder"
+        return (statement.module or "").split(".")[0] in COURSE_TOOLS
     if isinstance(statement, ast.Import):
-        return any(alias.name.split(".")[0] == "autograder" for alias in statement.names)
+        return any(alias.name.split(".")[0] in COURSE_TOOLS for alias in statement.names)
     return False
 
 

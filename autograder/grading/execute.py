@@ -129,7 +129,13 @@ class NumPyKernel(OutputCap, NotebookClient):
 
     def __init__(self, output_bytes: int, **kwargs: Any) -> None:
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
-        super().__init__(notebook, allow_errors=True, interrupt_on_timeout=True, **kwargs)
+        super().__init__(
+            notebook,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            shutdown_kernel="immediate",
+            **kwargs,
+        )
         self.output_bytes = output_bytes
         self._judging = True
         self.km = WarmKernelManager(config=self.config, flavour="numpy", kernel_name="python3")
@@ -171,6 +177,7 @@ class ResilientExecute(OutputCap, Execute):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = WarmKernelManager
+        kwargs["shutdown_kernel"] = "immediate"  # learner code gets no say in how it ends
         super().__init__(**kwargs)
         self._cell_timeout = self.timeout or 3600
         self._deadline = 0.0

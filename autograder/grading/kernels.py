@@ -12,10 +12,12 @@ chose. Everything else is stock jupyter_client / nbclient. The kernels' limits a
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -28,9 +30,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, Type, Unicode
 
 from autograder.grading import sandbox
 from autograder.grading.forkserver import WARM as WARM_FLAVOURS
@@ -38,7 +41,14 @@ from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
 
-__all__ = ["ForkServer", "WarmKernelManager", "WarmProvisioner", "die_with_parent", "warm_up"]
+__all__ = [
+    "ForkServer",
+    "WarmKernelClient",
+    "WarmKernelManager",
+    "WarmProvisioner",
+    "die_with_parent",
+    "warm_up",
+]
 
 
 def _socket_root() -> Path:
@@ -230,6 +240,14 @@ class WarmProvisioner(LocalProvisioner):
         self.pid, self.pgid = reply["pid"], None
         return self.connection_info
 
+    async def kill(self, restart: bool = False) -> None:
+        """SIGKILL, and return once the kernel is gone (jupyter_client checks every 0.1 s)."""
+        await super().kill(restart)
+        for _ in range(200):
+            if self.process is None or self.process.poll() is not None:
+                return
+            await asyncio.sleep(0.005)
+
     def _own_folder(self, server: ForkServer) -> None:
         assert self._folder is not None
         if self._folder.parent != server.sockets:
@@ -243,6 +261,31 @@ class WarmProvisioner(LocalProvisioner):
             shutil.rmtree(self._folder, ignore_errors=True)
 
 
+class WarmKernelClient(AsyncKernelClient):
+    """A kernel client that is ready as soon as the kernel answers on shell and IOPub.
+
+    jupyter_client's also waits, at every kernel start, until IOPub has been silent for
+    0.2 s. Nothing needs draining: nbclient ignores messages that answer other requests.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await self.iopub_channel.get_msg(timeout=0.2)  # IOPub is connected too
+                    self._handle_kernel_info_reply(reply)
+                    return
+            except queue.Empty:
+                pass
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
 class WarmKernelManager(AsyncKernelManager):
     """AsyncKernelManager whose kernels are forks of the warm server, talking over IPC sockets.
 
@@ -251,6 +294,7 @@ class WarmKernelManager(AsyncKernelManager):
     """
 
     flavour = Unicode("full", help="The kernels' flavour (see WarmProvisioner.flavour).")
+    client_factory = Type(WarmKernelClient, config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

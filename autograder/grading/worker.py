@@ -13,6 +13,7 @@ machine records them (:mod:`autograder.grading.record`); the worker never sees i
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import tempfile
 import threading
@@ -150,6 +151,7 @@ class Warmth:
             kernels.warm_up(isolate=isolate)
             kernels.warm_up("numpy", isolate=isolate)  # NumPy exercises are judged there
             import_tensorflow()  # the judge's references
+            gc.freeze()  # TensorFlow's objects live as long as the worker: keep GC off them
         except BaseException as error:  # noqa: BLE001  (reported by every task instead)
             self._error = error
         finally:
