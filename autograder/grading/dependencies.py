@@ -46,6 +46,11 @@ class CellNames:
     assigns_globally: dict[str, set[str]] = field(default_factory=dict)
     #: functions it calls at the top level
     calls: set[str] = field(default_factory=set)
+    #: names it binds by ``import``
+    imports: set[str] = field(default_factory=set)
+    #: dotted calls at the top level (``np.seterr``, ``history.append``): a module's may set
+    #: global state, another object's may change it; which is which, the notebook's imports say
+    attribute_calls: list[list[str]] = field(default_factory=list)
     #: run it whatever it binds
     always: bool = False
     #: reads the namespace dynamically: if it runs, every cell runs
@@ -103,8 +108,8 @@ def _top_level(tree: ast.Module) -> Iterable[ast.AST]:
         stack += ast.iter_child_nodes(node)
 
 
-def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
-    """In-place changes and state-setting calls made at the top level."""
+def _effects(tree: ast.Module, names: CellNames) -> None:
+    """In-place changes and calls made at the top level."""
     for node in _top_level(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             names.always = True
@@ -126,7 +131,15 @@ def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
             names.always = True  # a magic, a shell command
         if len(dotted) == 1:
             names.calls.add(dotted[0])
-        elif dotted[0] in modules:
+        else:
+            names.attribute_calls.append(dotted)
+
+
+def _resolve_calls(names: CellNames, modules: set[str]) -> None:
+    """Sort a cell's dotted calls, given the notebook's imported ``modules``: a module's may set
+    global state (the cell always runs), another object's method may change that object."""
+    for dotted in names.attribute_calls:
+        if dotted[0] in modules:
             sets = any(SETS_STATE.match(p) for p in dotted[1:])
             if sets and not any(SEEDS.search(p) for p in dotted[1:]):
                 names.always = True
@@ -134,8 +147,9 @@ def _effects(tree: ast.Module, modules: set[str], names: CellNames) -> None:
             names.binds.add(dotted[0])  # data.sort(), history.append(...): changes it
 
 
-def cell_names(source: str, modules: set[str] = frozenset()) -> CellNames:
-    """What a cell binds and uses; ``modules``: the notebook's imported names."""
+def cell_names(source: str) -> CellNames:
+    """What a cell binds, uses, imports and calls (its dotted calls resolved later, by
+    :func:`cells_to_run`, once every cell's imports are known)."""
     names = CellNames()
     try:
         code = _transformed(source)
@@ -147,24 +161,14 @@ def cell_names(source: str, modules: set[str] = frozenset()) -> CellNames:
     for symbol in table.get_symbols():
         if symbol.is_assigned() or symbol.is_imported():
             names.binds.add(symbol.get_name())
+        if symbol.is_imported():
+            names.imports.add(symbol.get_name())
         if symbol.is_referenced():
             names.uses.add(symbol.get_name())
     _scope_names(table, names)
-    _effects(tree, set(modules), names)
+    _effects(tree, names)
     names.dynamic = bool(names.uses & DYNAMIC) or "__main__" in code
     return names
-
-
-def imported_names(sources: Iterable[str]) -> set[str]:
-    """The names the notebook binds by ``import``."""
-    found: set[str] = set()
-    for source in sources:
-        try:
-            table = symtable.symtable(_transformed(source), "<cell>", "exec")
-        except (SyntaxError, ValueError):
-            continue
-        found |= {s.get_name() for s in table.get_symbols() if s.is_imported()}
-    return found
 
 
 def cells_to_run(sources: Sequence[str], required: set[int], checked: set[str]) -> set[int] | None:
@@ -174,8 +178,10 @@ def cells_to_run(sources: Sequence[str], required: set[int], checked: set[str]) 
     learner's answers, test cells the judge does not decide); ``checked``: the names of the
     functions the judge calls.
     """
-    modules = imported_names(sources)
-    cells = [cell_names(source, modules) for source in sources]
+    cells = [cell_names(source) for source in sources]
+    modules = set().union(*(names.imports for names in cells))
+    for names in cells:
+        _resolve_calls(names, modules)
     globals_of: dict[str, set[str]] = {}
     for names in cells:
         for function, assigned in names.assigns_globally.items():
