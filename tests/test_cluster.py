@@ -1,5 +1,5 @@
 """Grading on a Dask cluster: workers that cannot see the course, a worker killed mid-batch,
-a submission that keeps killing workers.
+a submission that keeps killing workers, a client that keeps no submission once graded.
 
 The batch test starts a real scheduler and two real ``dask worker`` processes on 127.0.0.1,
 each in a mount namespace where the course directory is an empty tmpfs: whatever they
@@ -9,6 +9,7 @@ grade reaches them as the tasks' bytes, and what they return is all the course r
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -171,3 +173,37 @@ def test_a_submission_that_keeps_killing_workers_is_given_up_by_name(tmp_path):
     }
     assert isinstance(results["poison"], KilledWorker)
     assert "ungradable" in _ungradable(results["poison"])
+
+
+@dataclass(frozen=True)
+class _Parcel:
+    """What a task carries (a submission's files, in a batch)."""
+
+    files: bytes
+
+
+def _size(parcel: _Parcel) -> int:
+    return len(parcel.files)
+
+
+def _parcels() -> list[_Parcel]:
+    gc.collect()
+    return [item for item in gc.get_objects() if isinstance(item, _Parcel)]
+
+
+def test_the_client_keeps_no_task_once_its_result_is_in(tmp_path):
+    """Dask's debugging logs would keep the messages that carried each task: the client, with
+    its local scheduler, must hold no more tasks than are in flight, whatever the class size."""
+    window, size = 4, 24
+    with (
+        cluster.local_cluster(2, tmp_path) as local,
+        Client(local) as client,
+    ):
+        engine = cluster.Engine(client, local=True)
+        jobs = ((f"s{i}", (_Parcel(os.urandom(10_000)),)) for i in range(size))
+        results = dict(cluster.run(engine, _size, jobs, window, threading.Event()))
+        deadline = time.monotonic() + 10  # the scheduler forgets the last tasks a moment later
+        while len(kept := _parcels()) > window and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert results == {f"s{i}": 10_000 for i in range(size)}
+    assert len(kept) <= window

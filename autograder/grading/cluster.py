@@ -37,6 +37,11 @@ from autograder.grading.worker import GradingPlugin
 ALLOWED_FAILURES = 2
 #: how many times a task that raised is run again
 RETRIES = 1
+#: Dask keeps the last messages of every connection, and each transition, for debugging
+#: (1,000 of each by default). A message that hands a worker a task holds the whole
+#: submission, so the client (and its local scheduler) would hold the last thousand
+#: submissions' files: none are kept, and the client's memory stays flat in class size.
+NO_DEBUG_LOGS = {"distributed.admin.low-level-log-length": 0}
 
 
 @dataclass
@@ -97,24 +102,27 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
 
     Its workers do not profile their tasks: nobody reads the profiles (there is no dashboard),
     and sampling the grading thread's stack every 10 ms doubled their event loop's CPU time.
+    Nor does it keep debugging logs (:data:`NO_DEBUG_LOGS`).
     """
     settings = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.worker.profile.enabled": False,
     }
-    with dask.config.set(settings), _sigint_blocked():
-        local = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            # no dashboard; the scheduler's health endpoint on a free loopback port
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-            local_directory=str(scratch),
-            silence_logs=logging.ERROR,
-        )
-    with local:
-        yield local
+    # the whole life of the cluster: a worker that replaces a dead one connects later
+    with dask.config.set(NO_DEBUG_LOGS):
+        with dask.config.set(settings), _sigint_blocked():
+            local = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                # no dashboard; the scheduler's health endpoint on a free loopback port
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                local_directory=str(scratch),
+                silence_logs=logging.ERROR,
+            )
+        with local:
+            yield local
 
 
 @contextlib.contextmanager
@@ -123,6 +131,7 @@ def connect(workers: int, scheduler: str = "") -> Iterator[Engine]:
     ``workers`` processes, closed on exit."""
     address = scheduler_address(scheduler)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(dask.config.set(NO_DEBUG_LOGS))
         if address:
             client = stack.enter_context(Client(address, timeout="60s"))
         else:
