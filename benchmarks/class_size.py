@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from autograder.grading.batch import Options, grade  # noqa: E402
-from autograder.submissions import load_variants, write_submissions  # noqa: E402
-from tests.harness import FIXTURES, SAMPLE_CLASS, make_course  # noqa: E402
+from autograder.grading.settings import Options  # noqa: E402
+
+# The local cluster's worker processes re-import this script: what only the client needs
+# (the grader, nbgrader, the harness) is imported where it is used.
 
 CHAPTER = "02_activations"
 
@@ -57,6 +58,11 @@ class PeakMemory:
 
 
 def measure(size: int, workers: int, scratch: Path) -> dict:
+    """One class of ``size`` graded: seconds, submissions/min, the client's peak memory."""
+    from autograder.grading.batch import grade
+    from autograder.submissions import load_variants, write_submissions
+    from tests.harness import FIXTURES, SAMPLE_CLASS, make_course
+
     variants = load_variants(FIXTURES / CHAPTER) + load_variants(SAMPLE_CLASS / CHAPTER)
     students = [
         dataclasses.replace(variants[i % len(variants)], name=f"student{i:04d}")

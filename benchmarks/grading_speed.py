@@ -26,14 +26,18 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from autograder.grading.batch import Options, grade  # noqa: E402
-from autograder.nbgrader_run import autograde, read_scores  # noqa: E402
-from autograder.submissions import load_variants, write_submissions  # noqa: E402
-from tests.harness import FIXTURES, SAMPLE_CLASS, make_course  # noqa: E402
+from autograder.grading.settings import Options  # noqa: E402
+
+# The worker processes of a local cluster re-import the script that started them, as
+# `autograder grade`'s workers re-import its tiny entry point: nbgrader, the harness and the
+# grader are imported where they are used, or every worker would pay seconds for them.
 
 
 def batch(chapter: str, size: int) -> list:
     """``size`` submissions cycling through the chapter's variants, each under its own name."""
+    from autograder.submissions import load_variants
+    from tests.harness import FIXTURES, SAMPLE_CLASS
+
     variants = load_variants(FIXTURES / chapter)
     if (SAMPLE_CLASS / chapter).is_dir():
         variants += load_variants(SAMPLE_CLASS / chapter)
@@ -48,6 +52,11 @@ CHAPTERS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 
 def measure(chapter: str, size: int, runs: dict[str, Options], scratch: Path) -> dict:
     """Seconds each grader took on one batch of the chapter, and whether all scores agree."""
+    from autograder.grading.batch import grade
+    from autograder.nbgrader_run import autograde, read_scores
+    from autograder.submissions import write_submissions
+    from tests.harness import make_course
+
     submissions = batch(chapter, size)
     plain_course = make_course(scratch / chapter / "plain", chapter)
     write_submissions(submissions, plain_course, chapter)

@@ -244,3 +244,22 @@ def test_plain_autograde_names_the_submission_it_could_not_grade(tmp_path):
     run = autograde(course, "02_activations")
     assert run.failed == ["broken"]
     assert "broken" in run.log_of("broken") and "Traceback" in run.log_of("broken")
+
+
+def test_workers_stamp_gradebooks_with_the_revision_alembic_prints(tmp_path):
+    """A private course's new gradebook is stamped with the revision `alembic heads` prints
+    for nbgrader's migrations, read without starting the command."""
+    from nbgrader.api import Gradebook
+    from nbgrader.dbutil import _temp_alembic_ini
+    from sqlalchemy import text
+
+    from autograder.grading import worker
+
+    with _temp_alembic_ini(f"sqlite:///{tmp_path / 'probe.db'}") as ini:
+        alembic = Path(sys.executable).with_name("alembic")
+        printed = subprocess.run([alembic, "-c", ini, "heads"], capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    worker._speed_up_nbgrader()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        stamped = gradebook.db.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert stamped == [(printed.stdout.split()[0],)]

@@ -101,9 +101,13 @@ def _builder_exercise(
     reference: Callable[[Any], Any],
     call: Callable[..., Any],
     judge: Callable[[Any, Any, Case], str | None],
-    hook_in_kernel: bool = False,
 ) -> Exercise:
-    """An exercise whose answer builds the specified network, judged on structure then output."""
+    """An exercise whose answer builds the specified network, judged on structure then output.
+
+    ``autograder grade`` runs ``call`` in the learner's kernel: it only builds (or
+    instantiates and calls) what the learner wrote, and a check's calls then take one
+    request; the model comes back as data all the same.
+    """
     return Exercise(
         name=name,
         reference=reference,
@@ -116,7 +120,7 @@ def _builder_exercise(
         numpy_only=False,
         call=call,
         judge=never_crash(judge),
-        hook_in_kernel=hook_in_kernel,
+        hook_in_kernel=True,
     )
 
 
@@ -127,7 +131,7 @@ BUILD_FUNCTIONAL_MODEL = _builder_exercise(
     "build_functional_model", _reference_functional, _call_builder, judge_functional
 )
 MY_MODEL = _builder_exercise(
-    "MyModel", _reference_subclassed, _instantiate_and_call, judge_subclassed, hook_in_kernel=True
+    "MyModel", _reference_subclassed, _instantiate_and_call, judge_subclassed
 )
 
 
