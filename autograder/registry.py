@@ -100,9 +100,16 @@ class Exercise:
 @functools.cache
 def _catalogue() -> dict[str, Exercise]:
     """Every chapter's exercises, collected from the chapters' ``EXERCISES``; names are unique."""
-    from autograder.exercises import activations, initialization, losses, model_building, training
+    from autograder.exercises import (
+        activations,
+        initialization,
+        losses,
+        model_building,
+        optimizers,
+        training,
+    )
 
-    chapters = (activations, initialization, losses, model_building, training)
+    chapters = (activations, initialization, losses, model_building, training, optimizers)
     exercises = [exercise for chapter in chapters for exercise in chapter.EXERCISES]
     catalogue: dict[str, Exercise] = {}
     for exercise in exercises:
