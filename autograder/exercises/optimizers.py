@@ -72,7 +72,8 @@ def iterate(update: Update) -> Callable[..., Any]:
             args = [w, np.array(g), *state] + ([step] if update.counts_steps else [])
             copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
             result = fn(*args, **hyper)
-            for name, before, after in zip(names + ("g",), copies, args, strict=False):
+            arg_names = ("w", "g", *update.state)
+            for name, before, after in zip(arg_names, copies, args, strict=False):
                 if isinstance(before, np.ndarray) and not _same(before, after):
                     return (
                         f"at step {step}, {update.name} changed its argument {name} in place; "
