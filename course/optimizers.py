@@ -32,25 +32,36 @@ _SLOTS = {
 
 def keras_update(optimizer: str) -> Callable[..., tuple[np.ndarray, ...]]:
     """A pure update function with the chapter's signature, computed by
-    ``keras.optimizers.<optimizer>``: one ``apply`` from the given state (slow: a fresh
-    optimizer per call; for small demonstrations)."""
+    ``keras.optimizers.<optimizer>``: one ``apply`` from the given state. Hyperparameters go
+    by keyword. One Keras optimizer per set of hyperparameters and shape is reused."""
     names, counts_steps = STATES[optimizer]
+    cache: dict[Any, tuple[Any, Any, list[Any]]] = {}
 
     def update(w: Any, g: Any, *state_and_step: Any, **hyper: Any) -> tuple[np.ndarray, ...]:
+        if len(state_and_step) != len(names) + counts_steps:
+            raise TypeError(
+                f"pass {', '.join(names)}{', step' * counts_steps} after w and g, "
+                "and the hyperparameters by keyword"
+            )
         state = state_and_step[: len(names)]
         step = int(state_and_step[len(names)]) if counts_steps else 1
-        variable = keras.Variable(as_float32(w))
-        instance = getattr(keras.optimizers, optimizer)(**hyper)
-        instance.build([variable])
-        slots = [getattr(instance, attr) for attr in _SLOTS[optimizer]]
-        for slot, value in zip(slots, state, strict=False):
+        w = as_float32(w)
+        key = (tuple(sorted(hyper.items())), w.shape)
+        if key not in cache:
+            variable = keras.Variable(w)
+            instance = getattr(keras.optimizers, optimizer)(**hyper)
+            instance.build([variable])
+            cache[key] = (variable, instance, [getattr(instance, a) for a in _SLOTS[optimizer]])
+        variable, instance, slots = cache[key]
+        variable.assign(w)
+        for slot, value in zip(slots, state, strict=True):
             if slot:
                 slot[0].assign(as_float32(value))
         instance.iterations.assign(step - 1)
         instance.apply([as_float32(g)], [variable])
         new_state = [
             to_numpy(slot[0]).astype(np.float64) if slot else np.asarray(value, np.float64)
-            for slot, value in zip(slots, state, strict=False)
+            for slot, value in zip(slots, state, strict=True)
         ]
         return (to_numpy(variable).astype(np.float64), *new_state)
 
@@ -75,6 +86,19 @@ def or_keras(function: Callable[..., Any], optimizer: str) -> Callable[..., Any]
         return function
     print(f"{function.__name__} is not written yet: using keras.optimizers.{optimizer} instead.")
     return keras_update(optimizer)
+
+
+def optimizer_for(
+    function: Callable[..., Any], optimizer: str, **hyper: Any
+) -> PureOptimizer | KerasOptimizer:
+    """The learner's update function applied to every parameter array, or Keras's optimizer
+    while it is not written yet (with a note)."""
+    names, counts_steps = STATES[optimizer]
+    probe = [np.zeros(2), np.ones(2)] + [np.zeros(2)] * len(names) + [1] * counts_steps
+    if written(function, *probe):
+        return PureOptimizer(function, optimizer, hyper)
+    print(f"{function.__name__} is not written yet: using keras.optimizers.{optimizer} instead.")
+    return KerasOptimizer(optimizer, **hyper)
 
 
 def descend(

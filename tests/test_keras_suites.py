@@ -1,7 +1,8 @@
 """Keras's own unit tests, unchanged from the installed package, pass on the course's solutions.
 
 One inner pytest run (its own process: Keras's TestCase clears Keras's global state) collects
-losses_test.py, activations_test.py and random_initializers_test.py from the installed keras
+losses_test.py, activations_test.py, random_initializers_test.py, the optimizer tests of SGD,
+RMSprop, Adagrad, Adam and AdamW and learning_rate_schedule_test.py from the installed keras
 with the plugin in tests/keras_suites, which points them at adapters over the reference
 solutions. A test that reaches a feature the course does not teach is skipped by a named
 rule (tests/keras_suites/contract.py); everything else must pass.
@@ -27,6 +28,13 @@ SUITES = {
     "losses_test.py": "keras/src/losses/losses_test.py",
     "activations_test.py": "keras/src/activations/activations_test.py",
     "random_initializers_test.py": "keras/src/initializers/random_initializers_test.py",
+    **{
+        f"{name}_test.py": f"keras/src/optimizers/{name}_test.py"
+        for name in ("sgd", "rmsprop", "adagrad", "adam", "adamw")
+    },
+    "learning_rate_schedule_test.py": (
+        "keras/src/optimizers/schedules/learning_rate_schedule_test.py"
+    ),
 }
 
 
@@ -66,7 +74,7 @@ def _summary(suite: str, results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.xdist_group("keras-suites")  # one worker, one inner run for the three files
+@pytest.mark.xdist_group("keras-suites")  # one worker, one inner run for every file
 @pytest.mark.parametrize("suite", list(SUITES))
 def test_keras_own_tests_pass_on_the_course_solutions(outcomes, suite, capsys):
     results = outcomes[suite]

@@ -48,7 +48,10 @@ def _random_hyper(rng: np.random.Generator, optimizer: str) -> dict:
     if optimizer == "Adagrad":
         hyper |= {"initial_accumulator_value": float(rng.uniform(0.0, 1.0))}
     if optimizer in ("Adam", "AdamW"):
-        hyper |= {"beta_1": float(rng.uniform(0.5, 0.95)), "beta_2": float(rng.uniform(0.9, 0.9999))}
+        hyper |= {
+            "beta_1": float(rng.uniform(0.5, 0.95)),
+            "beta_2": float(rng.uniform(0.9, 0.9999)),
+        }
     if optimizer == "AdamW":
         hyper |= {"weight_decay": float(rng.uniform(0.0, 0.3))}
     return hyper

@@ -113,7 +113,10 @@ def keras_steps(update: Update) -> Callable[..., tuple[np.ndarray, ...]]:
         optimizer = getattr(keras.optimizers, update.optimizer)(**hyper)
         optimizer.build([variable])
         keep = update.compared(hyper)
-        slots = {name: getattr(optimizer, attr) for name, attr in zip(update.state, update.slots)}
+        slots = {
+            name: getattr(optimizer, attr)
+            for name, attr in zip(update.state, update.slots, strict=True)
+        }
         trajectory: dict[str, list[np.ndarray]] = {name: [] for name in keep}
         for g in gradients:
             optimizer.apply([as_float32(g)], [variable])
@@ -159,7 +162,7 @@ def _gradients(
 def update_cases(
     visible_hyper: Sequence[dict[str, Any]], hidden_hyper: Sequence[dict[str, Any]]
 ) -> tuple[Callable[[], list[Case]], Callable[[np.random.Generator], list[Case]]]:
-    """Visible: w (2, 3) for 4 steps with normal gradients, then 5 steps with gradients spread
+    """Visible: w (2, 3) for 3 steps with normal gradients, then 4 steps with gradients spread
     over seven orders of magnitude. Hidden: other shapes, dtypes, step counts, hyperparameters
     and extreme gradients (tiny, huge)."""
 
@@ -169,8 +172,9 @@ def update_cases(
         for index, hyper in enumerate(visible_hyper):
             w = rng.normal(0.0, 1.0, size=(2, 3)).round(3)
             spread = index % 2 == 1
-            steps = 5 if spread else 4
-            why = f"{steps} steps, " + ("gradients from 1e-6 to 10" if spread else "normal gradients")
+            steps = 4 if spread else 3
+            kind = "gradients from 1e-6 to 10" if spread else "normal gradients"
+            why = f"{steps} steps, {kind}"
             cases.append(Case((w, _gradients(rng, steps, (2, 3), spread)), hyper, why=why))
         return cases
 
@@ -179,7 +183,7 @@ def update_cases(
         cases = []
         for index, hyper in enumerate(hidden_hyper):
             shape = shapes[index % len(shapes)]
-            steps = (1, 12, 3, 8)[index % 4]
+            steps = (1, 6, 3, 5)[index % 4]
             w = rng.normal(0.0, 1.0, size=shape)
             if index % 2:
                 w = w.astype(np.float32)
@@ -187,8 +191,8 @@ def update_cases(
             cases.append(Case((w, _gradients(rng, steps, shape, spread=True)), hyper, why=why))
         w = rng.normal(0.0, 1.0, size=(6,))
         extreme = np.array([1e-8, -1e-8, 3e-7, 1e3, -1e4, 0.0])
-        g = np.stack([extreme * (1 + 0.1 * k) for k in range(4)])
-        cases.append(Case((w, g), hidden_hyper[0], why="4 steps, extreme gradients (1e-8 to 1e4)"))
+        g = np.stack([extreme * (1 + 0.1 * k) for k in range(3)])
+        cases.append(Case((w, g), hidden_hyper[0], why="3 steps, extreme gradients (1e-8 to 1e4)"))
         return cases
 
     return visible, hidden
@@ -270,8 +274,7 @@ ADAGRAD = update_exercise(
     ],
     mistakes=(
         Mistake(
-            "epsilon is outside the square root: Keras's Adagrad divides by "
-            "√(accumulator + ε).",
+            "epsilon is outside the square root: Keras's Adagrad divides by √(accumulator + ε).",
             produces=lambda *a, **k: wrong.adagrad(*a, **k, epsilon_outside=True),
         ),
     ),

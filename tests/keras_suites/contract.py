@@ -23,6 +23,7 @@ CATEGORIES = {
     "options": "options the course's functions do not take",
     "rng": "Keras seed generators (the course's samplers take a NumPy Generator)",
     "messages": "the wording of Keras's own error messages",
+    "graph": "compiled training (a tf.function): the course's NumPy code runs eagerly",
     "backend": "backend-specific (skipped by Keras's own marks on TensorFlow)",
     "keras-only": "never calls the course's code (exercises Keras alone)",
 }

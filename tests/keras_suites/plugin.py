@@ -2,7 +2,8 @@
 
 Loaded with ``-p tests.keras_suites.plugin --keras-report=PATH`` (tests/test_keras_suites.py
 does it). After collection it rebinds, in each Keras test module, the module it imported
-(``losses``, ``activations``, ``initializers``, ``compute_fans``) to the course's adapter, and
+(``losses``, ``activations``, ``initializers``, ``compute_fans``, the optimizer classes,
+``schedules``) to the course's adapter, and
 marks the tests of :data:`contract.BY_TEST`. Every test's outcome, with the category of its
 skip, goes to the JSON report.
 """
@@ -15,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.keras_suites import activations, contract, initializers, keras_conftest, losses
+from tests.keras_suites import (
+    activations,
+    contract,
+    initializers,
+    keras_conftest,
+    losses,
+    optimizers,
+)
 
 #: Keras test module -> {global name it imported: what replaces it}.
 ADAPTERS = {
@@ -24,6 +32,19 @@ ADAPTERS = {
     "keras.src.initializers.random_initializers_test": {
         "initializers": initializers,
         "compute_fans": initializers.compute_fans,
+    },
+    **{
+        f"keras.src.optimizers.{module}_test": {name: optimizers.OPTIMIZERS[name]}
+        for module, name in (
+            ("sgd", "SGD"),
+            ("rmsprop", "RMSprop"),
+            ("adagrad", "Adagrad"),
+            ("adam", "Adam"),
+            ("adamw", "AdamW"),
+        )
+    },
+    "keras.src.optimizers.schedules.learning_rate_schedule_test": {
+        "schedules": optimizers.SCHEDULES_MODULE
     },
 }
 
