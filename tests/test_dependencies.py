@@ -93,3 +93,11 @@ def test_chapters_run_their_answers_and_what_they_use_and_skip_demonstrations():
     notebook, needed = _chapter("02_activations")
     plots = {i for i, c in enumerate(notebook.cells) if c.source.startswith("plot_activation")}
     assert plots and not plots & needed and _graded(notebook) <= needed
+
+
+def test_06_optimizers_runs_no_demonstration_of_the_updates():
+    notebook, needed = _chapter("06_optimizers")
+    demos = {
+        i for i, c in enumerate(notebook.cells) if "or_keras(" in c.source or "train(" in c.source
+    }
+    assert demos and not demos & needed and _graded(notebook) <= needed
