@@ -44,6 +44,7 @@ from autograder.grading.judge import (
 )
 from autograder.grading.kernels import WarmKernelManager
 from autograder.grading.settings import Options
+from autograder.judges import process_state
 
 GENUINE_CHECK = "from autograder.checker import check; "
 
@@ -201,7 +202,8 @@ class ResilientExecute(OutputCap, Execute):
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
         self._needed = None if self.every_cell else needed_cells(nb)
         try:
-            return super().preprocess(nb, resources, km)
+            with process_state.kept():  # nothing the judge did for it outlives the submission
+                return super().preprocess(nb, resources, km)
         finally:
             self._stop_numpy()
 
@@ -231,7 +233,8 @@ class ResilientExecute(OutputCap, Execute):
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)
             self._flooded = False
-            cell.outputs = outputs_of(judge().verdicts(calls, full, self._run_in_numpy))
+            verdicts = judge().verdicts(calls, full, self._run_in_numpy, self._deadline)
+            cell.outputs = outputs_of(verdicts)
             if self._flooded:
                 note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
                 cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=note))
