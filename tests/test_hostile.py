@@ -108,6 +108,17 @@ def test_code_level_attack(hostile, variant):
 
 
 @pytest.mark.nbgrader
+def test_verdict_text_from_the_kernel_is_capped(hostile):
+    """huge_error_line raises on a 3 MB source line: its test cell's outputs stay small."""
+    _, _, graded, _ = hostile
+    notebook = nbformat.read(graded.notebooks["huge_error_line"], 4)
+    cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_tanh"
+    )
+    assert len(nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))) < 20_000
+
+
+@pytest.mark.nbgrader
 @pytest.mark.parametrize("name", sorted(STRUCTURAL_EXPECTED))
 def test_structural_damage(hostile, name):
     _, result, graded, _ = hostile
