@@ -284,8 +284,9 @@ class ResilientExecute(OutputCap, Execute):
     def _run_in_numpy(self, code: str) -> list[NotebookNode]:
         """Outputs of ``code`` in the NumPy kernel, once the cells before it are replayed there.
 
-        A NumPy kernel that died (the learner's function ended it) is started again, up to
-        :data:`NUMPY_STARTS` times, so that one function's crash costs only its own checks.
+        A NumPy kernel that died (the learner's function ended it) or sent no result is started
+        again, up to :data:`NUMPY_STARTS` times, so that one function's crash costs only its
+        own checks.
         """
         if self._left() <= 0:
             raise NoAnswer("the submission used up its time limit")
@@ -305,7 +306,10 @@ class ResilientExecute(OutputCap, Execute):
             if pending := self._replay[self._replayed :]:
                 self._replayed = len(self._replay)
                 numpy.run(_one_request(pending), self._call_timeout(len(pending)))
-            return numpy.run(code, self._call_timeout())
+            outputs = numpy.run(code, self._call_timeout())
+            if not any(runner.MIME_TYPE in o.get("data", {}) for o in outputs):
+                numpy.dead = True  # no result (e.g. its channel dropped an oversized frame)
+            return outputs
         finally:
             self._flooded |= numpy._truncated
 
