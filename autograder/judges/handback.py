@@ -1,8 +1,10 @@
 """Keras models as data, so that a model crosses between a kernel and the judge safely.
 
 A learner's model is handed back as its configuration (Keras's own serialization) and
-its weights; the judge rebuilds it with Keras's safe mode, from Keras's own classes only,
-so no code of the learner's runs in the judge. A subclassed model has no configuration
+its weights; the judge rebuilds it with Keras's safe mode once the configuration passed
+:mod:`autograder.judges.allowlist` (the contract's classes and settings, bounded sizes),
+so no code of the learner's runs in the judge. A model the judge sends to the NumPy kernel
+goes as data (:func:`as_data`, :mod:`autograder.modeldata`). A subclassed model has no configuration
 that Keras can rebuild: it crosses as its class's name, its ``layer1``..``layer3`` (each
 a Dense configuration and weights), its parameter count and its outputs on the case's
 inputs, and is rebuilt as a :class:`HandedBack` model that answers with those outputs.
