@@ -47,6 +47,11 @@ def array_difference(got: Any, expected: Any, rtol: float, atol: float) -> str |
             f"returned {type(got).__module__}.{type(got).__qualname__}; "
             "return a NumPy array (np.asarray) or a number"
         )
+    if tnp.iscomplexobj(got) and not tnp.iscomplexobj(expected):
+        return (
+            f"returned complex values ({tnp.asarray(got).dtype}); the result is real: "
+            "return real numbers (a complex number's imaginary part is never ignored)"
+        )
     expected = tnp.asarray(expected, dtype=tnp.float64)
     try:
         got_array = tnp.asarray(got, dtype=tnp.float64)
@@ -85,6 +90,8 @@ def array_difference(got: Any, expected: Any, rtol: float, atol: float) -> str |
 
 def non_finite_where_finite(got: Any, expected: Any) -> bool:
     """True when the learner produced inf/NaN where the reference is finite."""
+    if tnp.iscomplexobj(got):
+        return False
     try:
         got_array = tnp.asarray(got, dtype=tnp.float64)
         expected = tnp.asarray(expected, dtype=tnp.float64)

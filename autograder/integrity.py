@@ -48,6 +48,7 @@ trusted_np = SimpleNamespace(
     errstate=np.errstate,
     float64=np.float64,
     array2string=np.array2string,
+    iscomplexobj=np.iscomplexobj,
 )
 
 _DISPATCHERS = ("TFE_Py_FastPathExecute", "TFE_Py_Execute", "TFE_Py_ExecuteCancelable")

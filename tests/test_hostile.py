@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import os
 import socket
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from autograder.grading import sandbox
 from autograder.grading.batch import Options, grade
+from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
 from autograder.nbgrader_run import read_scores
@@ -105,6 +107,31 @@ def test_code_level_attack(hostile, variant):
     )
     for cell, needle in variant.messages:
         assert needle in graded.cell_output(variant.name, cell)
+
+
+@pytest.mark.nbgrader
+def test_the_batch_ends_with_exports_and_report(hostile, tmp_path):
+    """Every attacker and classmate is exported with the score the gradebook holds."""
+    course, _, graded, _ = hostile
+    totals, _ = export_csvs(course, ASSIGNMENT, tmp_path)
+    rows = {r["student_id"]: r for r in csv.DictReader(totals.open())}
+    assert set(rows) == set(graded.scores)
+    for student, cells in graded.scores.items():
+        assert float(rows[student]["score"]) == sum(c.score for c in cells.values())
+    report = write_report(course, ASSIGNMENT, tmp_path).read_text()
+    assert f"{len(graded.scores)} graded submissions" in report
+    assert len(report) < 2 * 2**20
+
+
+@pytest.mark.nbgrader
+def test_verdict_text_from_the_kernel_is_capped(hostile):
+    """huge_error_line raises on a 3 MB source line: its test cell's outputs stay small."""
+    _, _, graded, _ = hostile
+    notebook = nbformat.read(graded.notebooks["huge_error_line"], 4)
+    cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_tanh"
+    )
+    assert len(nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))) < 20_000
 
 
 @pytest.mark.nbgrader

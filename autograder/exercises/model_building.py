@@ -508,7 +508,6 @@ NUMPY_FORWARD = Exercise(
     hidden=_forward_hidden,
     params=("model", "x"),
     allowed_ops=READ_WEIGHT_OPS,
-    hook_in_kernel=True,
     mistakes=(
         Mistake(
             "the activations are missing: after x @ kernel + bias, apply each layer's own "

@@ -44,6 +44,7 @@ from autograder.grading.judge import (
 )
 from autograder.grading.kernels import WarmKernelManager
 from autograder.grading.settings import Options
+from autograder.judges import process_state
 
 GENUINE_CHECK = "from autograder.checker import check; "
 
@@ -201,7 +202,8 @@ class ResilientExecute(OutputCap, Execute):
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
         self._needed = None if self.every_cell else needed_cells(nb)
         try:
-            return super().preprocess(nb, resources, km)
+            with process_state.kept():  # nothing the judge did for it outlives the submission
+                return super().preprocess(nb, resources, km)
         finally:
             self._stop_numpy()
 
@@ -231,7 +233,8 @@ class ResilientExecute(OutputCap, Execute):
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)
             self._flooded = False
-            cell.outputs = outputs_of(judge().verdicts(calls, full, self._run_in_numpy))
+            verdicts = judge().verdicts(calls, full, self._run_in_numpy, self._deadline)
+            cell.outputs = outputs_of(verdicts)
             if self._flooded:
                 note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
                 cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=note))
@@ -281,8 +284,9 @@ class ResilientExecute(OutputCap, Execute):
     def _run_in_numpy(self, code: str) -> list[NotebookNode]:
         """Outputs of ``code`` in the NumPy kernel, once the cells before it are replayed there.
 
-        A NumPy kernel that died (the learner's function ended it) is started again, up to
-        :data:`NUMPY_STARTS` times, so that one function's crash costs only its own checks.
+        A NumPy kernel that died (the learner's function ended it) or sent no result is started
+        again, up to :data:`NUMPY_STARTS` times, so that one function's crash costs only its
+        own checks.
         """
         if self._left() <= 0:
             raise NoAnswer("the submission used up its time limit")
@@ -302,7 +306,10 @@ class ResilientExecute(OutputCap, Execute):
             if pending := self._replay[self._replayed :]:
                 self._replayed = len(self._replay)
                 numpy.run(_one_request(pending), self._call_timeout(len(pending)))
-            return numpy.run(code, self._call_timeout())
+            outputs = numpy.run(code, self._call_timeout())
+            if not any(runner.MIME_TYPE in o.get("data", {}) for o in outputs):
+                numpy.dead = True  # no result (e.g. its channel dropped an oversized frame)
+            return outputs
         finally:
             self._flooded |= numpy._truncated
 

@@ -16,6 +16,8 @@ reference's answers are computed once per worker and reused for every submission
 from __future__ import annotations
 
 import ast
+import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,8 @@ from nbformat import NotebookNode
 from autograder import runner, wire
 from autograder.checker import Expectations, LearnerError, LearnerRun, Remote, evaluate, message
 from autograder.integrity import TensorFlowReport
-from autograder.judges.handback import hand_back, take_back
+from autograder.judges import training
+from autograder.judges.handback import as_data, hand_back, is_model, take_back
 from autograder.registry import Case, Exercise, get_exercise
 from autograder.verdict import MIME_TYPE as VERDICT_MIME
 from autograder.verdict import Verdict
@@ -35,6 +38,9 @@ from autograder.verdict import Verdict
 Execute = Callable[[str], list[NotebookNode]]
 #: Where a result output keeps its message's binary buffers (never written to a notebook).
 BUFFERS = "autograder_buffers"
+#: A verdict's lines are cut to this many characters, and each of its parts to this many lines.
+MAX_LINE = 2_000
+MAX_LINES = 40
 
 
 class NoAnswer(Exception):
@@ -76,7 +82,10 @@ def check_calls(source: str) -> list[CheckCall] | None:
 
 
 def _restore(sent: Any, after: Any) -> Any:
-    """The argument as the learner's call left it, in the type the judge sent."""
+    """The argument as the learner's call left it, in the type the judge sent (the judge's
+    models crossed as copies: the learner's side cannot change them)."""
+    if is_model(sent):
+        return sent
     if (
         isinstance(sent, list | tuple)
         and isinstance(after, list | tuple)
@@ -142,10 +151,11 @@ class RemoteFunction(Remote):
         self._first = False
 
     def _request(self, args: Any, kwargs: Any, hook: bool) -> str:
+        send = as_data if in_numpy_kernel(self._exercise) else hand_back
         return wire.dumps(
             {
-                "args": tuple(hand_back(a) for a in args),
-                "kwargs": {k: hand_back(v) for k, v in kwargs.items()},
+                "args": tuple(send(a) for a in args),
+                "kwargs": {k: send(v) for k, v in kwargs.items()},
                 "exercise": self._exercise.name if hook else "",
             }
         )
@@ -227,7 +237,10 @@ class RemoteFunction(Remote):
         if not isinstance(error, dict):
             return None
         where = error.get("where")
-        if not (isinstance(where, list) and len(where) == 3):
+        if isinstance(where, list) and len(where) == 3:
+            line = where[0] if type(where[0]) is int else None
+            where = [line, str(where[1])[:100], str(where[2])[:MAX_LINE]]
+        else:
             where = None
         return LearnerError(
             str(error.get("type", "Exception"))[:100],
@@ -285,10 +298,28 @@ def in_numpy_kernel(exercise: Exercise) -> bool:
     return exercise.numpy_only and not exercise.hook_in_kernel
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LINE else f"{text[:MAX_LINE]}… [cut by the grader]"
+
+
+def capped(verdict: Verdict) -> Verdict:
+    """The verdict with every line cut to :data:`MAX_LINE` characters and at most
+    :data:`MAX_LINES` lines of each part (honest verdicts are far shorter)."""
+    return dataclasses.replace(
+        verdict,
+        headline=_cut(verdict.headline),
+        **{
+            part: tuple(_cut(str(line)) for line in getattr(verdict, part)[:MAX_LINES])
+            for part in ("details", "mistakes", "notes")
+        },
+    )
+
+
 def outputs_of(verdicts: list[Verdict]) -> list[NotebookNode]:
-    """The outputs an interactive check would have left in the cell, for these verdicts."""
+    """The outputs an interactive check would have left in the cell, for these verdicts
+    (capped: whatever part of them came from the learner's side)."""
     outputs = []
-    for verdict in verdicts:
+    for verdict in map(capped, verdicts):
         display = NotebookNode(
             output_type="display_data",
             data={"text/plain": "", VERDICT_MIME: verdict.to_json()},
@@ -317,15 +348,26 @@ class Judge:
     def __init__(self) -> None:
         self.expected: Expectations = {}
 
-    def verdicts(self, calls: list[CheckCall], full: Execute, numpy: Execute) -> list[Verdict]:
-        """The verdicts of a test cell's checks, stopping at the first failure as a cell does."""
+    def verdicts(
+        self, calls: list[CheckCall], full: Execute, numpy: Execute, until: float = math.inf
+    ) -> list[Verdict]:
+        """The verdicts of a test cell's checks, stopping at the first failure as a cell does.
+
+        The judge's own work counts against the submission's time: training stops at
+        ``until`` (``time.monotonic()``), and the check fails saying so.
+        """
         verdicts = []
         for call in calls:
             exercise = get_exercise(call.exercise)
             execute = numpy if in_numpy_kernel(exercise) else full
             remote = RemoteFunction(execute, call.function, exercise)
             try:
-                verdict = evaluate(exercise, remote, call.hidden, self.expected)
+                with training.deadline(until):
+                    verdict = evaluate(exercise, remote, call.hidden, self.expected)
+            except training.OutOfTime as error:
+                verdict = Verdict(
+                    exercise.name, False, f"{exercise.name} could not be judged: {error}", "time"
+                )
             except Exception as error:  # what came back defeated the checker: no marks, no crash
                 verdict = Verdict(
                     exercise.name,

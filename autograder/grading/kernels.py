@@ -35,6 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Type, Unicode
 
+from autograder import wire
 from autograder.grading import sandbox
 from autograder.grading.forkserver import WARM as WARM_FLAVOURS
 from autograder.grading.sandbox import die_with_parent
@@ -49,6 +50,10 @@ __all__ = [
     "die_with_parent",
     "warm_up",
 ]
+
+
+#: The largest ZeroMQ frame a kernel may send the worker (a result is at most wire.MAX_BYTES).
+MAX_FRAME_BYTES = wire.MAX_BYTES + 2**20
 
 
 def _socket_root() -> Path:
@@ -316,6 +321,10 @@ class WarmKernelManager(AsyncKernelManager):
         A client with a context of its own terminates it when it stops, and that waits
         out the 1 s linger of the heartbeat's last ping to a kernel that has already
         exited: a second lost per submission. The shared context is never terminated.
+        Its sockets take no frame over :data:`MAX_FRAME_BYTES`: ZeroMQ drops a connection
+        that sends one, before the frame is held in memory (``ZMQ_MAXMSGSIZE``).
         """
-        kwargs.setdefault("context", zmq.asyncio.Context.instance())
+        context = zmq.asyncio.Context.instance()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)  # for the sockets made from here on
+        kwargs.setdefault("context", context)
         return super().client(**kwargs)

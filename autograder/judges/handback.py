@@ -1,8 +1,10 @@
 """Keras models as data, so that a model crosses between a kernel and the judge safely.
 
 A learner's model is handed back as its configuration (Keras's own serialization) and
-its weights; the judge rebuilds it with Keras's safe mode, from Keras's own classes only,
-so no code of the learner's runs in the judge. A subclassed model has no configuration
+its weights; the judge rebuilds it with Keras's safe mode once the configuration passed
+:mod:`autograder.judges.allowlist` (the contract's classes and settings, bounded sizes),
+so no code of the learner's runs in the judge. A model the judge sends to the NumPy kernel
+goes as data (:func:`as_data`, :mod:`autograder.modeldata`). A subclassed model has no configuration
 that Keras can rebuild: it crosses as its class's name, its ``layer1``..``layer3`` (each
 a Dense configuration and weights), its parameter count and its outputs on the case's
 inputs, and is rebuilt as a :class:`HandedBack` model that answers with those outputs.
@@ -15,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.judges import allowlist
+from autograder.modeldata import MODEL_DATA
 from autograder.references import as_float32, keras, to_numpy
 from autograder.wire import Opaque
 
@@ -63,22 +67,43 @@ def hand_back(value: Any, inputs: tuple = ()) -> Any:
     return data
 
 
-def _keras_only(config: Any) -> None:
-    """Refuse any configuration naming a module outside Keras."""
-    if isinstance(config, dict):
-        module = config.get("module")
-        if module is not None and not (module == "keras" or str(module).startswith("keras.")):
-            raise ValueError(f"the model uses {module}.{config.get('class_name')}")
-        for item in config.values():
-            _keras_only(item)
-    elif isinstance(config, list):
-        for item in config:
-            _keras_only(item)
+def as_data(value: Any) -> Any:
+    """``value`` as wire data for the NumPy kernel: a Keras model as the data a NumPy
+    solution reads off it (see :mod:`autograder.modeldata`); anything else unchanged."""
+    if not isinstance(value, keras.Model):
+        return value
+    from autograder.judges.models import activation_name
+
+    layers = []
+    for layer in value.layers:
+        activation = getattr(layer, "activation", None)
+        layers.append(
+            {
+                "class": type(layer).__name__,
+                "name": layer.name,
+                "weights": [np.asarray(w) for w in layer.get_weights()],
+                "config": json.loads(json.dumps(layer.get_config(), default=str)),
+                "use_bias": bool(getattr(layer, "use_bias", False)),
+                "units": getattr(layer, "units", None),
+                "activation": None if activation is None else activation_name(layer),
+            }
+        )
+    return {
+        MODEL_DATA: _kind(value),
+        "class": type(value).__name__,
+        "name": value.name,
+        "layers": layers,
+    }
+
+
+def is_model(value: Any) -> bool:
+    return isinstance(value, keras.Model)
 
 
 def _rebuild(config_text: str) -> Any:
+    """The model or layer of a configuration the contract allows, from Keras's classes only."""
     config = json.loads(config_text)
-    _keras_only(config)
+    allowlist.check(config)
     return keras.saving.deserialize_keras_object(config, safe_mode=True)
 
 

@@ -18,12 +18,15 @@ not describe).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import math
 import re
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +118,41 @@ class ContractOutcome:
 
     def __repr__(self) -> str:
         return repr(self.trained)
+
+
+class OutOfTime(BaseException):
+    """The submission's time ran out while the judge trained its model (a BaseException: no
+    handler that turns a model's failure into a verdict, or keeps it, may catch it)."""
+
+
+#: When (``time.monotonic()``) the judge's training for the current submission must stop.
+_deadline = math.inf
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Training in the block stops, raising :class:`OutOfTime`, once ``at`` has passed."""
+    global _deadline
+    before, _deadline = _deadline, at
+    try:
+        yield
+    finally:
+        _deadline = before
+
+
+def _in_time() -> None:
+    if time.monotonic() > _deadline:
+        raise OutOfTime("the submission's time limit ran out while the judge trained its model")
+
+
+class _Deadline(keras.callbacks.Callback):
+    """Checks the submission's deadline after every batch of the judge's training."""
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        _in_time()
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        _in_time()
 
 
 def first_line(error: Exception) -> str:
@@ -227,7 +265,15 @@ def _fit(
         )
     try:
         model.compile(**compile_args)
-        model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        _in_time()
+        model.fit(
+            data.x_train,
+            data.y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            verbose=0,
+            callbacks=[_Deadline()],
+        )
         predictions = to_numpy(model(data.x_test, training=False))
     except Exception as error:  # a model that cannot train is a verdict, not a crash
         return Trained(layers_of(model), problem=f"model.fit failed: {first_line(error)}")
