@@ -25,6 +25,8 @@ MARKER = "<!-- quoted -->"
 #: the word right before a marker; markup around the number (**, `, _, brackets) is stripped
 QUOTED = re.compile(r"(\S*)" + re.escape(MARKER))
 MARKUP = "*_`()[]"
+#: terminal colours in text outputs (Keras's model.summary() prints with rich)
+COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def quotes(markdown: str) -> list[str]:
@@ -33,14 +35,14 @@ def quotes(markdown: str) -> list[str]:
 
 
 def output_text(cell: nbformat.NotebookNode) -> str:
-    """What a code cell printed or displayed as text."""
+    """What a code cell printed or displayed as text, without terminal colours."""
     parts = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
             parts.append(output.get("text", ""))
         else:
             parts.append(output.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
+    return COLOURS.sub("", "\n".join(parts))
 
 
 def unquoted(notebook: nbformat.NotebookNode) -> list[str]:
