@@ -1,5 +1,6 @@
 """A learner who is stuck still sees every demonstration: while an exercise is blank, the
-chapter's plots and experiments use the course's own implementation (``course.fallback``).
+chapter's plots and experiments use the course's own implementation (``course.fallback``,
+``course.stand_ins``).
 
 The blank release is executed top to bottom anyway (plain ``nbgrader autograde`` of the blank
 submission in tests/test_grading.py); its demonstration cells must all have run cleanly.
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.submissions import nbgrader_meta
+from course import stand_ins
 from course.fallback import yours_or_reference
 from tests.conftest import corpus
 
@@ -25,23 +27,22 @@ def _blank(*args, **kwargs):
 
 
 def test_a_blank_exercise_is_stood_in_for_with_one_note(capsys):
-    count = yours_or_reference("mlp_param_count", _blank)
+    count = yours_or_reference(_blank, stand_ins.mlp_param_count, "mlp_param_count")
     assert count([3, 3, 2, 2]) == 26 and count([784, 256, 128, 10]) == 235146
-    assert capsys.readouterr().out == (
-        "(using the reference mlp_param_count until yours is written)\n"
-    )
-    w, b = yours_or_reference("fit_line", _blank)(*_line())
+    assert capsys.readouterr().out == "using the reference mlp_param_count until yours is written\n"
+    w, b = yours_or_reference(_blank, stand_ins.fit_line)(*_line())
     assert (round(w, 3), round(b, 3)) == (0.1, 0.3)
+    assert stand_ins.fit_line(*_line(), learning_rate=0.85)[0] < -1e6  # it diverges too
 
 
 def test_a_written_exercise_is_used_and_its_errors_are_its_own(capsys):
-    assert yours_or_reference("mlp_param_count", lambda sizes: -1)([3, 2]) == -1
+    assert yours_or_reference(lambda sizes: -1, stand_ins.mlp_param_count)([3, 2]) == -1
 
     def broken(sizes):
         raise ValueError("mine")
 
     with pytest.raises(ValueError, match="mine"):
-        yours_or_reference("mlp_param_count", broken)([3, 2])
+        yours_or_reference(broken, stand_ins.mlp_param_count)([3, 2])
     assert capsys.readouterr().out == ""
 
 
