@@ -254,12 +254,44 @@ def test_05_training_with_losses_every_huber_mistake_differs_on_a_visible_case(m
     exercise = get_exercise("HuberLoss")
     differs = False
     for case in exercise.visible():
-        if "fit_epochs" in case.kwargs:
+        if "fit_epochs" in case.kwargs or "saved" in case.kwargs:
             continue
         expected = exercise.reference(*case.args, **case.kwargs)
         wrong = exercise.invoke(mistake.produces, case.args, dict(case.kwargs))
         differs |= _difference(exercise, case, wrong, expected) is not None
     assert differs, mistake.hint
+
+
+def test_05_training_with_losses_reference_huber_keeps_delta_through_save_and_load(
+    solutions, tmp_path
+):
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=solutions["HuberLoss"](delta=2.0))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(
+        tmp_path / "model.keras", custom_objects={"HuberLoss": solutions["HuberLoss"]}
+    )
+    assert type(loaded.loss).__name__ == "HuberLoss" and loaded.loss.delta == 2.0
+    errors = np.array([[0.5], [1.5], [3.0]], dtype=np.float32)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded.loss(np.zeros_like(errors), errors)),
+        keras.ops.convert_to_numpy(keras.losses.Huber(delta=2.0)(np.zeros_like(errors), errors)),
+        rtol=1e-6,
+    )
+
+
+def test_05_training_with_losses_huber_without_get_config_loses_only_the_saved_case(solutions):
+    class Forgetful(solutions["HuberLoss"]):
+        get_config = keras.losses.Loss.get_config
+
+    exercise = get_exercise("HuberLoss")
+    for case in exercise.visible():
+        expected = exercise.reference(*case.args, **case.kwargs)
+        got = exercise.invoke(Forgetful, case.args, dict(case.kwargs))
+        fails = _difference(exercise, case, got, expected) is not None
+        assert fails == ("saved" in case.kwargs), case.why
+    with pytest.raises(CheckFailed, match="delta did not survive the save and load"):
+        check("HuberLoss", Forgetful)
 
 
 def test_05_training_with_losses_huber_must_be_a_loss_class():

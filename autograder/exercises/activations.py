@@ -14,7 +14,7 @@ import numpy as np
 
 from autograder.compare import non_finite_where_finite
 from autograder.inputs import elementwise_hidden, elementwise_visible
-from autograder.mistakes.activations import as_float64, naive_sigmoid
+from autograder.mistakes.activations import as_float64, naive_sigmoid, whole_array_softmax
 from autograder.references import keras, keras_elementwise, keras_gradient
 from autograder.registry import Case, Exercise, Mistake
 
@@ -239,6 +239,12 @@ SOFTMAX = Exercise(
         Mistake(
             "normalised along the wrong axis: sum over `axis` (default -1, each row).",
             produces=_softmax_wrong_axis,
+        ),
+        Mistake(
+            "normalised over the whole batch: np.sum(np.exp(x)) without an axis adds up every "
+            "logit of every example, so the probabilities of all examples together sum to 1. "
+            "Each example's must: sum along `axis` with keepdims=True.",
+            produces=whole_array_softmax,
         ),
     ),
 )

@@ -19,12 +19,22 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import tempfile
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from autograder.judges.training import ContractOutcome, Layer, Trained, call_loss_class, train
+from autograder.judges.training import (
+    ContractOutcome,
+    Layer,
+    Trained,
+    call_loss_class,
+    first_line,
+    train,
+)
 from autograder.mistakes import huber
 from autograder.references import as_float32, keras, to_numpy
 from autograder.registry import Case, Exercise, Mistake
@@ -427,10 +437,65 @@ def _keras_huber_fit(delta: float | None, epochs: int) -> np.ndarray:
     return call_loss_class(keras.losses.Huber, delta=delta, fit_epochs=epochs)
 
 
+#: Errors on both sides of delta = 2 (and of the default 1): a loss rebuilt with another delta
+#: gives other per-sample values.
+SAVED_ERRORS = np.array([[-3.0, 0.5], [-1.5, 2.5], [0.2, -0.8], [1.2, 4.0]])
+
+
+def _saved_and_loaded(loss_class: Any, delta: float) -> np.ndarray:
+    """Compile a model with ``loss_class(delta=delta)``, save it, load it back with
+    ``keras.saving.load_model``; the loaded loss's per-sample values on :data:`SAVED_ERRORS`."""
+    if not (isinstance(loss_class, type) and issubclass(loss_class, keras.losses.Loss)):
+        raise TypeError(f"HuberLoss must be a subclass of keras.losses.Loss, got {loss_class!r}")
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=loss_class(delta=delta))
+    try:
+        # saving the weights warns a NumPy 2 DeprecationWarning (Keras's __array__): not the
+        # learner's doing
+        with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            path = os.path.join(folder, "model.keras")
+            model.save(path)
+            loaded = keras.saving.load_model(path, custom_objects={loss_class.__name__: loss_class})
+    except Exception as error:
+        raise RuntimeError(
+            f"saving and loading a model compiled with HuberLoss(delta={delta}) failed "
+            f"({first_line(error)}): get_config() must return what __init__ accepts"
+        ) from None
+    y_true = as_float32(np.zeros_like(SAVED_ERRORS))
+    return to_numpy(loaded.loss.call(y_true, as_float32(SAVED_ERRORS)))
+
+
+def _call_huber(loss_class: Any, *args: Any, saved: bool = False, **kwargs: Any) -> np.ndarray:
+    """The learner's class called, trained with, or saved and loaded (``saved``)."""
+    if saved:
+        return _saved_and_loaded(loss_class, kwargs["delta"])
+    return call_loss_class(loss_class, *args, **kwargs)
+
+
 def _huber_reference(*args: Any, **kwargs: Any) -> np.ndarray:
     if kwargs.get("fit_epochs") is not None:
         return _keras_huber_fit(kwargs.get("delta"), kwargs["fit_epochs"])
+    if kwargs.get("saved"):
+        # what the loaded loss must compute: Keras's Huber with that delta, never saved (Keras
+        # 3.15's own Huber.get_config() drops delta, keras/src/losses/losses.py)
+        return _keras_huber_values(kwargs["delta"])
     return call_loss_class(keras.losses.Huber, *args, **kwargs)
+
+
+def _keras_huber_values(delta: float) -> np.ndarray:
+    """``keras.losses.Huber(delta)``'s per-sample values on :data:`SAVED_ERRORS`."""
+    loss = keras.losses.Huber(delta=delta, reduction=None)
+    return to_numpy(loss(np.zeros_like(SAVED_ERRORS), as_float32(SAVED_ERRORS)))
+
+
+def _delta_lost(case: Case, got: Any, expected: Any) -> bool:
+    """The loaded loss computes with the default delta: get_config did not store it."""
+    if not case.kwargs.get("saved"):
+        return False
+    default = _keras_huber_values(1.0)
+    got = np.asarray(got, dtype=np.float64)
+    return got.shape == default.shape and bool(np.allclose(got, default, rtol=1e-5, atol=1e-6))
 
 
 def _huber_visible() -> list[Case]:
@@ -452,6 +517,13 @@ def _huber_visible() -> list[Case]:
             atol=HUBER_FIT_ATOL,
             why="model.compile(loss=HuberLoss()), then 3 epochs of model.fit on a Dense(1) "
             "model from fixed weights; the final (kernel, bias) is compared",
+        ),
+        Case(
+            (),
+            {"delta": 2.0, "saved": True},
+            why="a model compiled with HuberLoss(delta=2.0), saved with model.save and loaded "
+            "with keras.saving.load_model: the loaded loss's per-sample values (delta=2.0 "
+            "must survive)",
         ),
     ]
 
@@ -491,9 +563,16 @@ HUBER_LOSS = Exercise(
     visible=_huber_visible,
     hidden=_huber_hidden,
     numpy_only=False,
-    call=call_loss_class,
+    call=_call_huber,
     hook_in_kernel=True,
     mistakes=(
+        Mistake(
+            "delta did not survive the save and load: keras.saving rebuilds a loss as "
+            "cls(**loss.get_config()), and Loss.get_config() stores only name and reduction, "
+            "so the loaded HuberLoss has the default delta=1.0. Override get_config() to add "
+            "delta to the base class's config.",
+            when=_delta_lost,
+        ),
         Mistake(
             "the branches are swapped: ½e² is for small errors (|e| ≤ delta), "
             "delta·(|e| - ½·delta) for large ones.",
