@@ -40,18 +40,99 @@ class NumPyOnlyError(RuntimeError):
     """A NumPy exercise's code reached for TensorFlow or Keras."""
 
 
+#: What a NumPy exercise's notebook may take from TensorFlow and Keras in the NumPy kernel
+#: (the README's rules for NumPy exercises): each is what Keras itself gives by default.
+#: Anything else that computes (an op, a layer, a tensor) is refused.
+RULE = (
+    "from TensorFlow and Keras, a NumPy exercise's notebook may take constants "
+    "(keras.backend.epsilon(), keras.config.floatx()), type checks (isinstance(x, tf.Tensor)) "
+    "and seeding (keras.utils.set_random_seed); nothing that computes, inside or outside "
+    "its functions"
+)
+
+
+def _set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed`` without Keras: Python's and NumPy's global seeds."""
+    import random
+
+    import numpy
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+
+
+#: The calls the stand-ins answer (keras/src/backend/config.py, keras/src/utils/rng_utils.py).
+ALLOWED: dict[str, Any] = {
+    **{f"keras.{m}.epsilon": lambda: 1e-7 for m in ("backend", "config")},
+    **{f"keras.{m}.floatx": lambda: "float32" for m in ("backend", "config")},
+    **{f"keras.{m}.image_data_format": lambda: "channels_last" for m in ("backend", "config")},
+    "keras.utils.set_random_seed": _set_random_seed,
+    "tensorflow.random.set_seed": lambda seed: None,
+}
+#: The stand-ins' refusals, in order (a refusal caught by the learner's own ``try`` counts too).
+REFUSED: list[str] = []
+#: How replayed cells stopped: ``[cell, line, error]``; refusals are listed and do not stop.
+REPLAYED: list[list[Any]] = []
+
+
+def _keras_name(name: str) -> str:
+    """``keras.backend.epsilon`` for ``tensorflow.keras.backend.epsilon`` or ``tf_keras...``."""
+    for prefix in ("tensorflow.keras.", "tf_keras."):
+        if name.startswith(prefix):
+            return "keras." + name[len(prefix) :]
+    return name
+
+
+def _refuse(name: str) -> Any:
+    REFUSED.append(name)
+    raise NumPyOnlyError(name)
+
+
+class _RefusingType(type):
+    """A TensorFlow or Keras class in the NumPy kernel: a real class (``isinstance`` and
+    subclassing work, and no object is ever one), whose instances are refused."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _refuse(cls.__stand_in__)
+
+    def __getattr__(cls, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return _Refusing(f"{cls.__stand_in__}.{attribute}")
+
+
+_CLASSES: dict[str, type] = {}
+
+
+def _stand_in_class(name: str) -> type:
+    if name not in _CLASSES:
+        module, _, short = name.rpartition(".")
+        attributes = {"__stand_in__": name, "__module__": module}
+        _CLASSES[name] = _RefusingType(short, (), attributes)
+    return _CLASSES[name]
+
+
 class _Refusing(types.ModuleType):
-    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, calling fails."""
+    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, computing fails.
+
+    Capitalised names are classes (:class:`_RefusingType`); the calls in :data:`ALLOWED` answer.
+    """
 
     __path__: list[str] = []
 
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        return _Refusing(f"{self.__name__}.{attribute}")
+        name = f"{self.__name__}.{attribute}"
+        if attribute[:1].isupper():
+            return _stand_in_class(name)
+        return _Refusing(name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise NumPyOnlyError(self.__name__)
+        allowed = ALLOWED.get(_keras_name(self.__name__))
+        if allowed is not None:
+            return allowed(*args, **kwargs)
+        return _refuse(self.__name__)
 
 
 class _RefusingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -84,13 +165,18 @@ def _namespace() -> dict[str, Any]:
 
 
 def replay(source: str, label: str) -> None:
-    """Run a code cell statement by statement; a failing statement does not stop the rest."""
+    """Run a code cell as Jupyter does, up to its first error (noted in :data:`REPLAYED`).
+
+    A statement the stand-ins refuse would have run in the learner's own kernel: it is noted
+    and the cell goes on.
+    """
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
         code = TransformerManager().transform_cell(source)
         tree = ast.parse(code)
-    except Exception:
+    except Exception as error:
+        REPLAYED.append([label, getattr(error, "lineno", None), _error_line(error)])
         return
     filename = f"<{label}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
@@ -102,8 +188,25 @@ def replay(source: str, label: str) -> None:
             with warnings.catch_warnings(), captured_stderr():
                 warnings.simplefilter("ignore")
                 exec(compile(ast.Module([statement], []), filename, "exec"), namespace)
-        except BaseException:  # noqa: BLE001 - the cell's own failure, not ours
-            continue
+        except BaseException as error:  # noqa: BLE001 - the cell's own failure, not ours
+            REPLAYED.append([label, statement.lineno, _error_line(error)])
+            if not isinstance(error, NumPyOnlyError):
+                return
+
+
+def _error_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:300]}"
+
+
+def _replay_notes() -> str:
+    """Why a name may be missing: how replayed cells stopped, and the rule a refusal broke."""
+    notes = [f"{cell}, line {line}: {error}" for cell, line, error in REPLAYED[:5]]
+    if not notes:
+        return ""
+    text = "; the grader ran your cells as Jupyter does and " + "; ".join(notes)
+    if any(error.startswith("NumPyOnlyError") for _, _, error in REPLAYED):
+        text += f" (refused: {RULE})"
+    return text
 
 
 #: NumPy's comparison helpers, which a learner may reassign hoping to fool a checker.
@@ -148,10 +251,13 @@ def _error(error: BaseException) -> dict[str, Any]:
 
     frames = traceback.extract_tb(error.__traceback__)
     where = [frames[-1].lineno, frames[-1].name, frames[-1].line] if frames else None
+    text = str(error)[:2000]
+    if isinstance(error, NameError):
+        text += _replay_notes()
     return {
         "type": type(error).__name__,
         "mro": [klass.__name__ for klass in type(error).__mro__],
-        "message": str(error)[:2000],
+        "message": text,
         "where": where,
     }
 
@@ -175,9 +281,12 @@ def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, 
     kwargs = {k: take_back(v) for k, v in kwargs.items()}
     if not chosen.numpy_only:
         return hand_back(chosen.invoke(fn, args, kwargs), args)
+    refused = len(REFUSED)
     with WATCH.armed() as watched:
         value = chosen.invoke(fn, args, kwargs)
-    reply["tensorflow"] = {"ops": watched.ops, "tampered": watched.tampered}
+    # a refusal the learner's code caught (``try: keras ... except: numpy``) counts as an op
+    ops = list(watched.ops) + REFUSED[refused:]
+    reply["tensorflow"] = {"ops": ops, "tampered": watched.tampered}
     return hand_back(value, args)
 
 
