@@ -71,7 +71,8 @@ ALLOWED: dict[str, Any] = {
 }
 #: The stand-ins' refusals, in order (a refusal caught by the learner's own ``try`` counts too).
 REFUSED: list[str] = []
-#: How replayed cells stopped: ``[cell, line, error]``; refusals are listed and do not stop.
+#: How replayed cells stopped: ``[cell, line, error, names the rest would bind]``; a refusal is
+#: listed (with the names its statement binds) and does not stop the cell.
 REPLAYED: list[list[Any]] = []
 
 
@@ -176,12 +177,12 @@ def replay(source: str, label: str) -> None:
         code = TransformerManager().transform_cell(source)
         tree = ast.parse(code)
     except Exception as error:
-        REPLAYED.append([label, getattr(error, "lineno", None), _error_line(error)])
+        REPLAYED.append([label, getattr(error, "lineno", None), _error_line(error), {"*"}])
         return
     filename = f"<{label}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace = _namespace()
-    for statement in tree.body:
+    for position, statement in enumerate(tree.body):
         if _imports_course_tools(statement):
             continue  # the checker and the course's helpers (Keras, plots) are not used here
         try:
@@ -189,24 +190,44 @@ def replay(source: str, label: str) -> None:
                 warnings.simplefilter("ignore")
                 exec(compile(ast.Module([statement], []), filename, "exec"), namespace)
         except BaseException as error:  # noqa: BLE001 - the cell's own failure, not ours
-            REPLAYED.append([label, statement.lineno, _error_line(error)])
-            if not isinstance(error, NumPyOnlyError):
+            refused = isinstance(error, NumPyOnlyError)
+            missing = _binds(tree.body[position : position + 1 if refused else None])
+            REPLAYED.append([label, statement.lineno, _error_line(error), missing])
+            if not refused:
                 return
+
+
+def _binds(statements: list[ast.stmt]) -> set[str]:
+    """The names these top-level statements bind."""
+    names = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    return names
 
 
 def _error_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error)[:300]}"
 
 
-def _replay_notes() -> str:
-    """Why a name may be missing: how replayed cells stopped, and the rule a refusal broke."""
-    notes = [f"{cell}, line {line}: {error}" for cell, line, error in REPLAYED[:5]]
-    if not notes:
+def _replay_notes(name: str) -> str:
+    """Why ``name`` is missing: the replayed cell that would have bound it stopped (or a
+    statement binding it was refused, by the rule it broke)."""
+    stops = [entry for entry in REPLAYED if name in entry[3] or "*" in entry[3]]
+    if not stops:
         return ""
-    text = "; the grader ran your cells as Jupyter does and " + "; ".join(notes)
-    if any(error.startswith("NumPyOnlyError") for _, _, error in REPLAYED):
-        text += f" (refused: {RULE})"
-    return text
+    cell, line, error, _ = stops[-1]
+    if error.startswith("NumPyOnlyError"):
+        return (
+            f" ({cell}, line {line} uses {error.removeprefix('NumPyOnlyError: ')}, which the "
+            f"grader refuses for a NumPy exercise: {RULE})"
+        )
+    return f" (its cell stopped at its first error, as in Jupyter: {cell}, line {line}: {error})"
 
 
 #: NumPy's comparison helpers, which a learner may reassign hoping to fool a checker.
@@ -252,8 +273,8 @@ def _error(error: BaseException) -> dict[str, Any]:
     frames = traceback.extract_tb(error.__traceback__)
     where = [frames[-1].lineno, frames[-1].name, frames[-1].line] if frames else None
     text = str(error)[:2000]
-    if isinstance(error, NameError):
-        text += _replay_notes()
+    if isinstance(error, NameError) and isinstance(error.name, str):
+        text += _replay_notes(error.name)
     return {
         "type": type(error).__name__,
         "mro": [klass.__name__ for klass in type(error).__mro__],
@@ -265,7 +286,10 @@ def _error(error: BaseException) -> dict[str, Any]:
 def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, Any]) -> Any:
     """Call ``fn``; with an exercise, the way it calls it (its hook needs Keras) under the watch."""
     if not exercise:
+        refused = len(REFUSED)
         value = fn(*args, **kwargs)
+        if REFUSED[refused:]:  # caught by the learner's code: the judge counts it all the same
+            reply["tensorflow"] = {"ops": REFUSED[refused:], "tampered": []}
         keras = sys.modules.get("keras")
         if keras is None or isinstance(keras, _Refusing):
             return value
@@ -314,7 +338,7 @@ def _answer(name: str, exercise: str, args: tuple, kwargs: dict) -> dict[str, An
         warnings.simplefilter("always")
         try:
             if fn is None:
-                raise NameError(f"name {name!r} is not defined")
+                raise NameError(f"name {name!r} is not defined", name=name)
             reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
         except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)

@@ -121,6 +121,10 @@ def _no_answer(why: str) -> LearnerError:
     return LearnerError("NoAnswer", ["NoAnswer"], why, None)
 
 
+#: How a refusal the learner's code caught reads to the checker (it names NumPyOnlyError).
+REFUSED_MRO = ["NumPyOnlyError", "RuntimeError", "Exception", "BaseException", "object"]
+
+
 class RemoteFunction(Remote):
     """The learner's ``function``, called in a kernel with data going both ways.
 
@@ -253,6 +257,10 @@ class RemoteFunction(Remote):
         error = self._error(reply)
         if error is not None:
             raise error
+        watched = reply.get("tensorflow")
+        if self._exercise.numpy_only and isinstance(watched, dict) and watched.get("ops"):
+            used = ", ".join(str(op)[:100] for op in list(watched["ops"])[:5])
+            raise LearnerError("NumPyOnlyError", REFUSED_MRO, f"{used}, a failure it caught", None)
         return take_back(reply.get("value"), weights=self._exercise.hand_back_weights)
 
     def fill(self, exercise: Exercise, run: LearnerRun) -> None:
