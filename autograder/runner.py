@@ -337,9 +337,10 @@ def _answer(name: str, exercise: str, args: tuple, kwargs: dict) -> dict[str, An
     with warnings.catch_warnings(record=True) as caught, captured_stderr() as stderr:
         warnings.simplefilter("always")
         try:
-            if fn is None:
-                raise NameError(f"name {name!r} is not defined", name=name)
-            reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
+            if fn is None:  # not raised here: the error names no line of the grader's
+                reply["error"] = _error(NameError(f"name {name!r} is not defined", name=name))
+            else:
+                reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
         except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)
     reply["reassigned"] = _reassigned_helpers()

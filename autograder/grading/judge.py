@@ -75,6 +75,20 @@ def check_calls(source: str) -> list[CheckCall] | None:
     return calls or None
 
 
+#: Children a learner's call may have spawned from a generator that the judge mirrors.
+MAX_SPAWNED = 10_000
+
+
+def _mirror_generator(sent: np.random.Generator, after: np.random.Generator) -> None:
+    """``sent`` as the learner's call left ``after``: its state, and the children spawned from
+    its seed sequence (so that the next ``spawn`` gives new ones, as in the learner's process)."""
+    sent.bit_generator.state = after.bit_generator.state
+    ours, theirs = sent.bit_generator.seed_seq, after.bit_generator.seed_seq
+    spawned = getattr(theirs, "n_children_spawned", 0) - getattr(ours, "n_children_spawned", 0)
+    if 0 < spawned <= MAX_SPAWNED:
+        ours.spawn(spawned)
+
+
 def _restore(sent: Any, after: Any) -> Any:
     """The argument as the learner's call left it, in the type the judge sent."""
     if (
@@ -86,7 +100,7 @@ def _restore(sent: Any, after: Any) -> Any:
     if isinstance(sent, dict) and isinstance(after, dict) and sent.keys() == after.keys():
         return {k: _restore(sent[k], after[k]) for k in sent}
     if isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
-        sent.bit_generator.state = after.bit_generator.state
+        _mirror_generator(sent, after)
         return sent
     if isinstance(sent, np.ndarray) and not isinstance(after, np.ndarray):
         return sent  # the learner's side could not send it back: nothing to compare
@@ -102,7 +116,7 @@ def _write_back(sent: Any, after: Any) -> None:
         for key in sent.keys() & after.keys():
             _write_back(sent[key], after[key])
     elif isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
-        sent.bit_generator.state = after.bit_generator.state
+        _mirror_generator(sent, after)
     elif (
         isinstance(sent, np.ndarray)
         and isinstance(after, np.ndarray)
