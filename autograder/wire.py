@@ -1,14 +1,15 @@
 """Values as bytes between the judge and a learner's kernel: JSON, with arrays as ``.npy``.
 
 Only data crosses: ``None``, booleans, numbers, strings, lists, tuples, dicts, NumPy arrays
-and scalars (as ``.npy`` read with ``allow_pickle=False``), arrays of Python objects (element
-by element), NumPy generators (their bit-generator state and seed sequence, so that
-``spawn`` gives the same children on both sides) and, from the learner's side, a description of any other object
-(its type's name). Nothing is ever unpickled or evaluated, and :func:`loads` refuses
-documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`.
-An array's ``.npy`` is either in the JSON (base64) or, from :func:`dumps_split`, one of
-the binary buffers that travel beside it (a kernel's results cross as ZeroMQ frames).
-Imports only NumPy: it runs inside kernels where TensorFlow is absent.
+and scalars (as ``.npy`` read with ``allow_pickle=False``), arrays of Python objects
+(element by element), NumPy generators (their bit-generator state and seed sequence, so that
+``spawn`` gives the same children on both sides) and, from the learner's side, a description
+of any other object (its type's name). Nothing is ever unpickled or evaluated, and
+:func:`loads` refuses documents larger than :data:`MAX_BYTES` or nested deeper than
+:data:`MAX_DEPTH`. An array's ``.npy`` is either in the JSON (base64) or, from
+:func:`dumps_split`, one of the binary buffers that travel beside it (a kernel's results
+cross as ZeroMQ frames). Imports only NumPy: it runs inside kernels where TensorFlow is
+absent.
 """
 
 from __future__ import annotations

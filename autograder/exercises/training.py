@@ -57,7 +57,8 @@ def _line_reference(
     w = b = 0.0
     for _ in range(steps):
         residual = w * x + b - y
-        w, b = w - learning_rate * 2 * np.mean(residual * x), b - learning_rate * 2 * np.mean(residual)
+        grad_w, grad_b = 2 * np.mean(residual * x), 2 * np.mean(residual)
+        w, b = w - learning_rate * grad_w, b - learning_rate * grad_b
     return float(w), float(b)
 
 

@@ -13,8 +13,8 @@ chose. Everything else is stock jupyter_client / nbclient. The kernels' limits a
 from __future__ import annotations
 
 import asyncio
-import base64
 import atexit
+import base64
 import functools
 import json
 import os

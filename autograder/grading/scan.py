@@ -64,7 +64,9 @@ def _keras_fallback(node: ast.Try) -> bool:
 
 
 def _imports_keras(node: ast.Import | ast.ImportFrom) -> bool:
-    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] in _KERAS
+    names = [alias.name for alias in node.names]
     return any(name.split(".")[0] in _KERAS for name in names)
 
 
