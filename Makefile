@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lab hub release benchmark clean system-packages
+.PHONY: demo test check equivalence lab hub release benchmark clean system-packages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -49,6 +49,11 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 0 -m "not nbgrader and not browser"
+
+## equivalence: every chapter's whole variant corpus, plain `nbgrader autograde` vs `autograder grade`
+## (`make test` compares a fixed subset); prints per chapter the variants compared and the differences
+equivalence: $(STAMP)
+	$(BIN)/python -m pytest -s tests/equivalence.py
 
 ## lab: JupyterLab on the student notebooks
 lab: $(STAMP)

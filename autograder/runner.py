@@ -41,18 +41,100 @@ class NumPyOnlyError(RuntimeError):
     """A NumPy exercise's code reached for TensorFlow or Keras."""
 
 
+#: What a NumPy exercise's notebook may take from TensorFlow and Keras in the NumPy kernel
+#: (the README's rules for NumPy exercises): each is what Keras itself gives by default.
+#: Anything else that computes (an op, a layer, a tensor) is refused.
+RULE = (
+    "from TensorFlow and Keras, a NumPy exercise's notebook may take constants "
+    "(keras.backend.epsilon(), keras.config.floatx()), type checks (isinstance(x, tf.Tensor)) "
+    "and seeding (keras.utils.set_random_seed); nothing that computes, inside or outside "
+    "its functions"
+)
+
+
+def _set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed`` without Keras: Python's and NumPy's global seeds."""
+    import random
+
+    import numpy
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+
+
+#: The calls the stand-ins answer (keras/src/backend/config.py, keras/src/utils/rng_utils.py).
+ALLOWED: dict[str, Any] = {
+    **{f"keras.{m}.epsilon": lambda: 1e-7 for m in ("backend", "config")},
+    **{f"keras.{m}.floatx": lambda: "float32" for m in ("backend", "config")},
+    **{f"keras.{m}.image_data_format": lambda: "channels_last" for m in ("backend", "config")},
+    "keras.utils.set_random_seed": _set_random_seed,
+    "tensorflow.random.set_seed": lambda seed: None,
+}
+#: The stand-ins' refusals, in order (a refusal caught by the learner's own ``try`` counts too).
+REFUSED: list[str] = []
+#: How replayed cells stopped: ``[cell, line, error, names the rest would bind]``; a refusal is
+#: listed (with the names its statement binds) and does not stop the cell.
+REPLAYED: list[list[Any]] = []
+
+
+def _keras_name(name: str) -> str:
+    """``keras.backend.epsilon`` for ``tensorflow.keras.backend.epsilon`` or ``tf_keras...``."""
+    for prefix in ("tensorflow.keras.", "tf_keras."):
+        if name.startswith(prefix):
+            return "keras." + name[len(prefix) :]
+    return name
+
+
+def _refuse(name: str) -> Any:
+    REFUSED.append(name)
+    raise NumPyOnlyError(name)
+
+
+class _RefusingType(type):
+    """A TensorFlow or Keras class in the NumPy kernel: a real class (``isinstance`` and
+    subclassing work, and no object is ever one), whose instances are refused."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _refuse(cls.__stand_in__)
+
+    def __getattr__(cls, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return _Refusing(f"{cls.__stand_in__}.{attribute}")
+
+
+_CLASSES: dict[str, type] = {}
+
+
+def _stand_in_class(name: str) -> type:
+    if name not in _CLASSES:
+        module, _, short = name.rpartition(".")
+        attributes = {"__stand_in__": name, "__module__": module}
+        _CLASSES[name] = _RefusingType(short, (), attributes)
+    return _CLASSES[name]
+
+
 class _Refusing(types.ModuleType):
-    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, calling fails."""
+    """Stands in for TensorFlow and Keras in the NumPy kernel: importing works, computing fails.
+
+    Capitalised names are classes (:class:`_RefusingType`); the calls in :data:`ALLOWED` answer.
+    """
 
     __path__: list[str] = []
 
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        return _Refusing(f"{self.__name__}.{attribute}")
+        name = f"{self.__name__}.{attribute}"
+        if attribute[:1].isupper():
+            return _stand_in_class(name)
+        return _Refusing(name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise NumPyOnlyError(self.__name__)
+        allowed = ALLOWED.get(_keras_name(self.__name__))
+        if allowed is not None:
+            return allowed(*args, **kwargs)
+        return _refuse(self.__name__)
 
     def __instancecheck__(self, instance: Any) -> bool:
         """``isinstance(layer, keras.layers.Dense)`` holds for a Dense layer's stand-in
@@ -91,26 +173,68 @@ def _namespace() -> dict[str, Any]:
 
 
 def replay(source: str, label: str) -> None:
-    """Run a code cell statement by statement; a failing statement does not stop the rest."""
+    """Run a code cell as Jupyter does, up to its first error (noted in :data:`REPLAYED`).
+
+    A statement the stand-ins refuse would have run in the learner's own kernel: it is noted
+    and the cell goes on.
+    """
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
         code = TransformerManager().transform_cell(source)
         tree = ast.parse(code)
-    except Exception:
+    except Exception as error:
+        REPLAYED.append([label, getattr(error, "lineno", None), _error_line(error), {"*"}])
         return
     filename = f"<{label}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace = _namespace()
-    for statement in tree.body:
+    for position, statement in enumerate(tree.body):
         if _imports_course_tools(statement):
             continue  # the checker and the course's helpers (Keras, plots) are not used here
         try:
             with warnings.catch_warnings(), captured_stderr():
                 warnings.simplefilter("ignore")
                 exec(compile(ast.Module([statement], []), filename, "exec"), namespace)
-        except BaseException:  # noqa: BLE001 - the cell's own failure, not ours
-            continue
+        except BaseException as error:  # noqa: BLE001 - the cell's own failure, not ours
+            refused = isinstance(error, NumPyOnlyError)
+            missing = _binds(tree.body[position : position + 1 if refused else None])
+            REPLAYED.append([label, statement.lineno, _error_line(error), missing])
+            if not refused:
+                return
+
+
+def _binds(statements: list[ast.stmt]) -> set[str]:
+    """The names these top-level statements bind."""
+    names = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def _error_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:300]}"
+
+
+def _replay_notes(name: str) -> str:
+    """Why ``name`` is missing: the replayed cell that would have bound it stopped (or a
+    statement binding it was refused, by the rule it broke)."""
+    stops = [entry for entry in REPLAYED if name in entry[3] or "*" in entry[3]]
+    if not stops:
+        return ""
+    cell, line, error, _ = stops[-1]
+    if error.startswith("NumPyOnlyError"):
+        return (
+            f" ({cell}, line {line} uses {error.removeprefix('NumPyOnlyError: ')}, which the "
+            f"grader refuses for a NumPy exercise: {RULE})"
+        )
+    return f" (its cell stopped at its first error, as in Jupyter: {cell}, line {line}: {error})"
 
 
 #: NumPy's comparison helpers, which a learner may reassign hoping to fool a checker.
@@ -155,10 +279,13 @@ def _error(error: BaseException) -> dict[str, Any]:
 
     frames = traceback.extract_tb(error.__traceback__)
     where = [frames[-1].lineno, frames[-1].name, frames[-1].line] if frames else None
+    text = str(error)[:2000]
+    if isinstance(error, NameError) and isinstance(error.name, str):
+        text += _replay_notes(error.name)
     return {
         "type": type(error).__name__,
         "mro": [klass.__name__ for klass in type(error).__mro__],
-        "message": str(error)[:2000],
+        "message": text,
         "where": where,
     }
 
@@ -166,7 +293,10 @@ def _error(error: BaseException) -> dict[str, Any]:
 def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, Any]) -> Any:
     """Call ``fn``; with an exercise, the way it calls it (its hook needs Keras) under the watch."""
     if not exercise:
+        refused = len(REFUSED)
         value = fn(*args, **kwargs)
+        if REFUSED[refused:]:  # caught by the learner's code: the judge counts it all the same
+            reply["tensorflow"] = {"ops": REFUSED[refused:], "tampered": []}
         keras = sys.modules.get("keras")
         if keras is None or isinstance(keras, _Refusing):
             return value
@@ -182,9 +312,12 @@ def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, 
     kwargs = {k: take_back(v) for k, v in kwargs.items()}
     if not chosen.numpy_only:
         return hand_back(chosen.invoke(fn, args, kwargs), args)
+    refused = len(REFUSED)
     with WATCH.armed() as watched:
         value = chosen.invoke(fn, args, kwargs)
-    reply["tensorflow"] = {"ops": watched.ops, "tampered": watched.tampered}
+    # a refusal the learner's code caught (``try: keras ... except: numpy``) counts as an op
+    ops = list(watched.ops) + REFUSED[refused:]
+    reply["tensorflow"] = {"ops": ops, "tampered": watched.tampered}
     return hand_back(value, args)
 
 
@@ -212,9 +345,10 @@ def _answer(name: str, exercise: str, args: tuple, kwargs: dict) -> dict[str, An
     with warnings.catch_warnings(record=True) as caught, captured_stderr() as stderr:
         warnings.simplefilter("always")
         try:
-            if fn is None:
-                raise NameError(f"name {name!r} is not defined")
-            reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
+            if fn is None:  # not raised here: the error names no line of the grader's
+                reply["error"] = _error(NameError(f"name {name!r} is not defined", name=name))
+            else:
+                reply["value"] = _invoke(exercise, fn, args, kwargs, reply)
         except BaseException as error:  # noqa: BLE001 - even KeyboardInterrupt is a verdict
             reply["error"] = _error(error)
     reply["reassigned"] = _reassigned_helpers()

@@ -17,8 +17,12 @@ some solution cells, each introduced by ``# %% <grade_id>``::
 answers from source/) or ``blank`` (the release as handed out). ``lost`` lists
 the test cells that must score zero (``all`` for every one); every other test
 cell must score full marks. ``message`` lines give text that the named test
-cell's output must contain. The sample class and the test fixtures use this
-format, so submissions always match the current release notebook.
+cell's output must contain. ``# %% new after <grade_id>`` adds a code cell of the
+learner's own after that solution cell, and ``# %% file <name>`` a file beside the
+notebook (a helper module, say). ``differs: <grade_id> <why>`` names a cell that
+plain ``nbgrader autograde`` scores differently, deliberately (see the README's list).
+The sample class and the test fixtures use this format, so submissions always match
+the current release notebook.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import nbformat
 from autograder.layout import CourseLayout
 
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
-_CELL_MARKER = re.compile(r"^# %% (\S+)\s*$", re.MULTILINE)
+_CELL_MARKER = re.compile(r"^# %% (\S+(?: \S+)*)\s*$", re.MULTILINE)
+_NEW_CELL, _FILE = "new after ", "file "
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,12 @@ class Variant:
     lost: tuple[str, ...] = ()
     messages: tuple[tuple[str, str], ...] = ()
     cells: dict[str, str] = field(default_factory=dict)
+    #: code cells the learner added: (the solution cell they follow, their source)
+    added: tuple[tuple[str, str], ...] = ()
+    #: files beside the notebook: name → content
+    files: dict[str, str] = field(default_factory=dict)
+    #: cells plain nbgrader scores differently on purpose: grade_id → why
+    differs: dict[str, str] = field(default_factory=dict)
 
 
 def parse_variant(path: Path) -> Variant:
@@ -57,10 +68,14 @@ def parse_variant(path: Path) -> Variant:
     options: dict[str, list[str]] = {}
     for line in lines:
         key, sep, value = line.partition(":")
-        if sep and key.strip() in {"base", "lost", "message"}:
+        if sep and key.strip() in {"base", "lost", "message", "differs"}:
             options.setdefault(key.strip(), []).append(value.strip())
     pieces = _CELL_MARKER.split(text)
-    cells = {pieces[i]: pieces[i + 1].strip("\n") + "\n" for i in range(1, len(pieces), 2)}
+    marked = [(pieces[i], pieces[i + 1].strip("\n") + "\n") for i in range(1, len(pieces), 2)]
+    cells = {name: code for name, code in marked if " " not in name}
+    added = tuple((m.removeprefix(_NEW_CELL), c) for m, c in marked if m.startswith(_NEW_CELL))
+    files = {m.removeprefix(_FILE): c for m, c in marked if m.startswith(_FILE)}
+    differs = dict(d.partition(" ")[::2] for d in options.get("differs", []))
     base = (options.get("base") or ["solution"])[0]
     if base not in {"solution", "blank"}:
         raise ValueError(f"{path}: base must be 'solution' or 'blank', not {base!r}")
@@ -73,6 +88,9 @@ def parse_variant(path: Path) -> Variant:
         lost,
         tuple((cell.strip(), needle.strip()) for cell, needle in messages),
         cells,
+        added,
+        files,
+        differs,
     )
 
 
@@ -95,7 +113,7 @@ def build_submission(
         for c in source.cells
         if nbgrader_meta(c).get("solution")
     }
-    unknown = set(variant.cells) - set(answers)
+    unknown = (set(variant.cells) | {after for after, _ in variant.added}) - set(answers)
     if unknown:
         raise ValueError(f"variant {variant.name}: no solution cells named {sorted(unknown)}")
     submission = copy.deepcopy(release)
@@ -107,6 +125,11 @@ def build_submission(
             cell.source = variant.cells[grade_id]
         elif variant.base == "solution":
             cell.source = answers[grade_id]
+    for after, code in reversed(variant.added):  # each right after its cell, in order
+        position = next(
+            i for i, c in enumerate(submission.cells) if nbgrader_meta(c).get("grade_id") == after
+        )
+        submission.cells.insert(position + 1, nbformat.v4.new_code_cell(code))
     return submission
 
 
@@ -119,6 +142,8 @@ def write_submissions(variants: list[Variant], course_root: Path, assignment: st
         folder = layout.submitted / variant.name / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(build_submission(variant, source, release), folder / f"{assignment}.ipynb")
+        for name, content in variant.files.items():
+            (folder / name).write_text(content, encoding="utf-8")
     return [v.name for v in variants]
 
 

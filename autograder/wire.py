@@ -1,13 +1,15 @@
 """Values as bytes between the judge and a learner's kernel: JSON, with arrays as ``.npy``.
 
 Only data crosses: ``None``, booleans, numbers, strings, lists, tuples, dicts, NumPy arrays
-and scalars (as ``.npy`` read with ``allow_pickle=False``), NumPy generators (their
-bit-generator state) and, from the learner's side, a description of any other object
-(its type's name). Nothing is ever unpickled or evaluated, and :func:`loads` refuses
-documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`.
-An array's ``.npy`` is either in the JSON (base64) or, from :func:`dumps_split`, one of
-the binary buffers that travel beside it (a kernel's results cross as ZeroMQ frames).
-Imports only NumPy: it runs inside kernels where TensorFlow is absent.
+and scalars (as ``.npy`` read with ``allow_pickle=False``), arrays of Python objects
+(element by element), NumPy generators (their bit-generator state and seed sequence, so that
+``spawn`` gives the same children on both sides) and, from the learner's side, a description
+of any other object (its type's name). Nothing is ever unpickled or evaluated, and
+:func:`loads` refuses documents larger than :data:`MAX_BYTES` or nested deeper than
+:data:`MAX_DEPTH`. An array's ``.npy`` is either in the JSON (base64) or, from
+:func:`dumps_split`, one of the binary buffers that travel beside it (a kernel's results
+cross as ZeroMQ frames). Imports only NumPy: it runs inside kernels where TensorFlow is
+absent.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import numpy as np
 
 MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
+#: Elements an array of Python objects may have to cross (each crosses on its own).
+MAX_OBJECTS = 100_000
 
 
 class WireError(ValueError):
@@ -60,15 +64,28 @@ def encode(value: Any, depth: int = 0, buffers: list[bytes] | None = None) -> An
         return _npy("nd", value, buffers)
     if isinstance(value, np.generic) and not isinstance(value, np.object_):
         return _npy("scalar", np.asarray(value), buffers)
+    if isinstance(value, np.ndarray):  # of objects: numbers from np.frompyfunc, say
+        if value.size > MAX_OBJECTS:
+            raise WireError(f"an array of more than {MAX_OBJECTS:,} Python objects")
+        items = [encode(v, depth + 1, buffers) for v in value.ravel().tolist()]
+        return {"$": "objects", "shape": list(value.shape), "items": items}
     if value is None or isinstance(value, bool | str):
-        return str(value) if isinstance(value, str) else value
+        # a str subclass (a ``(str, Enum)`` member) crosses as its value, not its str()
+        return str.__str__(value) if isinstance(value, str) else value
     if isinstance(value, int):
         return int(value) if abs(value) < 2**53 else {"$": "int", "v": str(int(value))}
     if isinstance(value, float):
         value = float(value)
         return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if isinstance(value, np.random.Generator):
-        return {"$": "generator", "state": value.bit_generator.state}
+        seed = value.bit_generator.seed_seq  # what ``spawn`` derives children from
+        seeds = {
+            "entropy": encode(seed.entropy, depth + 1),
+            "spawn_key": [int(k) for k in seed.spawn_key],
+            "pool_size": int(seed.pool_size),
+            "children": int(seed.n_children_spawned),
+        }
+        return {"$": "generator", "state": value.bit_generator.state, "seed": seeds}
     if isinstance(value, tuple | list):
         items = [encode(v, depth + 1, buffers) for v in value]
         return {"$": "tuple", "items": items} if isinstance(value, tuple) else items
@@ -100,10 +117,35 @@ def _array(data: dict[str, Any], buffers: Sequence[bytes]) -> np.ndarray:
     return np.load(io.BytesIO(npy), allow_pickle=False)
 
 
-def _generator(state: Any) -> np.random.Generator:
+def _seed_sequence(seeds: Any) -> np.random.SeedSequence | None:
+    """The generator's seed sequence (entropy, spawn key, children spawned), bounded."""
+    if seeds is None:
+        return None
+    entropy = decode(seeds.get("entropy")) if isinstance(seeds, dict) else None
+    numbers = [entropy] if isinstance(entropy, int) else entropy
+    key, pool, children = (seeds.get(k) for k in ("spawn_key", "pool_size", "children"))
+    valid = (
+        isinstance(numbers, list)
+        and len(numbers) <= 64
+        and isinstance(key, list)
+        and len(key) <= 64
+        and all(type(n) is int and 0 <= n < 2**256 for n in [*numbers, *key])
+        and type(pool) is int
+        and 4 <= pool <= 64
+        and type(children) is int
+        and 0 <= children < 2**32
+    )
+    if not valid:
+        raise WireError("invalid seed sequence")
+    return np.random.SeedSequence(
+        entropy, spawn_key=tuple(key), pool_size=pool, n_children_spawned=children
+    )
+
+
+def _generator(state: Any, seeds: Any = None) -> np.random.Generator:
     if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
         raise WireError("only PCG64 generators cross the wire")
-    generator = np.random.Generator(np.random.PCG64())
+    generator = np.random.Generator(np.random.PCG64(_seed_sequence(seeds)))
     generator.bit_generator.state = state
     return generator
 
@@ -128,7 +170,9 @@ def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
     if tag == "float":
         return float(str(data.get("v")))
     if tag == "generator":
-        return _generator(data.get("state"))
+        return _generator(data.get("state"), data.get("seed"))
+    if tag == "objects":
+        return _objects(data, depth, buffers)
     if tag == "tuple":
         return tuple(decode(item, depth + 1, buffers) for item in data.get("items", []))
     if tag == "dict":
@@ -139,6 +183,17 @@ def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
     if tag == "opaque":
         return Opaque(str(data.get("type", "object"))[:100], str(data.get("text", ""))[:300])
     raise WireError(f"unknown tag {tag!r}")
+
+
+def _objects(data: dict[str, Any], depth: int, buffers: Sequence[bytes]) -> np.ndarray:
+    shape, items = data.get("shape"), data.get("items")
+    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+        raise WireError("invalid shape")
+    if not isinstance(items, list) or len(items) != math.prod(shape) or len(items) > MAX_OBJECTS:
+        raise WireError("an object array's items do not fill its shape")
+    array = np.empty(len(items), dtype=object)
+    array[:] = [decode(item, depth + 1, buffers) for item in items]
+    return array.reshape(shape)
 
 
 def _key(value: Any) -> Any:

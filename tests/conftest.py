@@ -25,11 +25,21 @@ def chapter_variants(assignment: str) -> list[Variant]:
     return load_variants(FIXTURES / assignment) + load_variants(SAMPLE_CLASS / assignment)
 
 
+#: Variants named so are compared with plain nbgrader in every run: code written the way
+#: learners write it, where the two graders once disagreed (one or more per chapter).
+JUPYTER = "jupyter_"
+
+
 def equivalence_variants(assignment: str) -> list[Variant]:
-    """The solution (every cell scores) and the blank release (none does): between them, each
-    cell's score is compared at both ends. What each wrong variant scores is checked on the
-    fast grader by tests/test_chapter_grading.py."""
-    return [v for v in chapter_variants(assignment) if v.name in ("solution", "blank")]
+    """The solution (every cell scores), the blank release (none does) and the chapter's
+    ``jupyter_`` variants. What every other variant scores is checked on the fast grader by
+    tests/test_chapter_grading.py, and against plain nbgrader by `make equivalence`
+    (tests/equivalence.py)."""
+    return [
+        v
+        for v in chapter_variants(assignment)
+        if v.name in ("solution", "blank") or v.name.startswith(JUPYTER)
+    ]
 
 
 def corpus(assignment: str) -> pytest.MarkDecorator:

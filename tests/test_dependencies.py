@@ -101,3 +101,26 @@ def test_06_optimizers_runs_no_demonstration_of_the_updates():
         i for i, c in enumerate(notebook.cells) if "or_keras(" in c.source or "train(" in c.source
     }
     assert demos and not demos & needed and _graded(notebook) <= needed
+
+
+def test_a_helper_reached_through_sys_modules_runs_everything():
+    answer = "import sys\ndef f(x):\n    return getattr(sys.modules[__name__], 'helper')(x)"
+    assert run(answer, "def helper(x):\n    return x", "plt.plot([1])") is None
+
+
+def test_globals_set_by_a_function_that_a_top_level_call_reaches_run():
+    define = "def _store():\n    global TABLE\n    TABLE = np.arange(3)\ndef load():\n    _store()"
+    assert run("def f(x):\n    return TABLE[x]", define, "load()", "plt.plot([1])") == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    "writes",
+    [
+        "np.savetxt('table.csv', np.arange(3))",
+        "with open('table.csv', 'w') as out:\n    out.write('1')",
+        "def dump():\n    np.save('table.npy', np.arange(3))\ndump()",
+    ],
+)
+def test_a_cell_that_writes_a_file_runs(writes):
+    answer = "def f(x):\n    return np.loadtxt('table.csv')[x]"
+    assert run(answer, writes, "print(open('table.csv').read())", "x = [1].copy()") == {0, 1, 2}

@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -39,9 +42,10 @@ def test_wire_round_trips_data_with_types_kept():
 
 
 def test_wire_never_unpickles():
-    """An object array would need pickle: it crosses only as its type's name."""
-    objects = np.array([{"a": 1}], dtype=object)
-    assert isinstance(wire.loads(wire.dumps(objects)), wire.Opaque)
+    """An object array would need pickle: it crosses element by element, each as data."""
+    objects = np.array([{"a": 1}, object()], dtype=object)
+    back = wire.loads(wire.dumps(objects))
+    assert back.dtype == object and back[0] == {"a": 1} and isinstance(back[1], wire.Opaque)
     buffer = io.BytesIO()
     np.save(buffer, objects, allow_pickle=True)
     import base64
@@ -315,3 +319,65 @@ def test_calls_the_batch_did_not_reach_are_asked_for_on_their_own(kernel):
         kernel.execute("runner.BATCH_SECONDS = 5.0")
     cases = len(get_exercise("relu").cases(True))
     assert verdict["passed"] and requests == cases  # the batch answered only the first case
+
+
+def test_wire_keeps_what_the_function_returned_by_value():
+    """A (str, Enum) member crosses as its value; a numeric object array as its numbers; a
+    generator with its seed sequence, so that spawn gives the same children on both sides."""
+    import enum
+    import math
+
+    class Activation(str, enum.Enum):  # noqa: UP042 - as learners write it
+        SIGMOID = "sigmoid"
+
+    assert wire.loads(wire.dumps([Activation.SIGMOID])) == ["sigmoid"]
+    erf = np.frompyfunc(math.erf, 1, 1)(np.linspace(-1, 1, 6).reshape(2, 3))
+    back = wire.loads(wire.dumps(erf))
+    assert back.dtype == object and back.shape == (2, 3)
+    np.testing.assert_array_equal(back.astype(float), erf.astype(float))
+    rng = np.random.default_rng(7)
+    rng.spawn(2)
+    crossed = wire.loads(wire.dumps(rng))
+    assert crossed.spawn(1)[0].random() == rng.spawn(1)[0].random()
+
+
+def test_the_judge_mirrors_the_children_a_learner_spawned():
+    from autograder.grading.judge import _restore
+
+    sent = np.random.default_rng(3)
+    learner = wire.loads(wire.dumps(sent))
+    first = learner.spawn(1)[0].random()
+    _restore(sent, wire.loads(wire.dumps(learner)))
+    assert wire.loads(wire.dumps(sent)).spawn(1)[0].random() != first
+
+
+def test_the_numpy_kernel_runs_cells_as_jupyter_does_and_names_the_numpy_rule():
+    """Run in a fresh interpreter: the stand-ins replace TensorFlow and Keras for good."""
+    code = textwrap.dedent(
+        """
+        import json
+        from autograder import runner
+        runner.forbid_tensorflow()
+        runner.replay("import missing_module\\ndef f(x):\\n    return x\\n", "cell 1")
+        runner.replay(
+            "import keras\\nimport tensorflow as tf\\nEPS = keras.backend.epsilon()\\n"
+            "FLOATX = keras.config.floatx()\\nkeras.utils.set_random_seed(0)\\n"
+            "ZERO = keras.ops.zeros(())\\n"
+            "def g(x):\\n    return (isinstance(x, tf.Tensor), EPS, FLOATX, ZERO)\\n"
+            "def h(x):\\n    return isinstance(x, tf.Tensor), EPS, FLOATX\\n"
+            "def k(x):\\n    try:\\n        return keras.ops.relu(x)\\n"
+            "    except Exception:\\n        return x\\n",
+            "cell 2",
+        )
+        print(json.dumps([runner._answer(n, "", (1.0,), {}) for n in "fghk"], default=str))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    f, g, h, k = json.loads(done.stdout.splitlines()[-1])
+    assert "stopped at its first error, as in Jupyter: cell 1, line 1" in f["error"]["message"]
+    assert "name 'ZERO' is not defined" in g["error"]["message"]
+    assert (
+        "uses keras.ops.zeros" in g["error"]["message"] and "type checks" in g["error"]["message"]
+    )
+    assert h["error"] is None and h["value"] == [False, 1e-07, "float32"]
+    assert k["error"] is None and k["tensorflow"]["ops"] == ["keras.ops.relu"]

@@ -68,3 +68,14 @@ def test_suspicious_learner_code_is_flagged(code, reason):
 )
 def test_methods_named_like_builtins_are_not_flagged(code):
     assert scan_source(code, "cell") == []
+
+
+def test_a_keras_attempt_with_a_numpy_fallback_is_flagged():
+    code = (
+        "def relu(x):\n    try:\n        import keras\n        return keras.ops.relu(x)\n"
+        "    except Exception:\n        return np.maximum(x, 0)\n"
+    )
+    assert [(f.line, "falls back when it fails" in f.reason) for f in scan_source(code, "c")] == [
+        (2, True)
+    ]
+    assert scan_source("try:\n    import scipy\nexcept ImportError:\n    pass\n", "c") == []

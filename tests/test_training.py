@@ -359,3 +359,44 @@ def test_05_training_with_losses_plot_helpers_draw_every_panel():
     figure = plot_decision_regions({"sigmoid": (model, 0.5)}, circles.x_test, circles.y_test)
     assert figure.axes[0].get_title() == "sigmoid"
     matplotlib.pyplot.close("all")
+
+
+def _closed_form_line(x, y, learning_rate=0.5, steps=200):
+    w, b = np.polyfit(np.ravel(x), np.ravel(y), 1)
+    return float(w), float(b)
+
+
+def test_05_training_with_losses_fit_line_in_closed_form_fails_on_the_path(solutions, capfd):
+    """Only gradient descent passes the hidden cases: 0 and 3 steps, a learning rate of 0."""
+    with pytest.raises(CheckFailed, match="gradient descent on the mean squared error from w = b"):
+        check("fit_line", _closed_form_line, hidden=True)
+    x, y = line_data()
+    for kwargs in ({"steps": 0}, {"steps": 3}, {"learning_rate": 0.0}):
+        expected = training._line_reference(x, y, **kwargs)
+        assert (
+            training._judge_line(solutions["fit_line"](x, y, **kwargs), expected, Case((), kwargs))
+            is None
+        )
+    assert training._line_reference(x, y, steps=0) == (0.0, 0.0)
+
+
+class _DigitsNet(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(64, activation="relu")
+        self.logits = keras.layers.Dense(10)
+
+    def call(self, x):
+        return self.logits(self.hidden(x))
+
+
+def test_05_training_with_losses_a_subclassed_digits_model_is_refused_by_name():
+    """The judge rebuilds models from their configuration: the check refuses a subclass the same
+    way in the learner's notebook, without training it."""
+    TRAINED.clear()
+    outcome = training._train_digits(_DigitsNet)
+    assert (
+        "returned a subclassed keras.Model" in outcome.problem
+        and "keras.Sequential" in outcome.problem
+    )
+    assert not outcome.scores

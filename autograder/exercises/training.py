@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.judges.models import Functional
 from autograder.judges.training import (
     ContractOutcome,
     Layer,
@@ -43,13 +44,31 @@ from course.datasets import Split, digits_data, line_data, regression_data
 # ----------------------------------------------------------------------------- fit_line
 
 LINE_ATOL = 1e-3
+#: Runs this short (or with a learning rate of 0) are judged on the path of gradient descent
+#: from w = b = 0, as the notebook asks, step by step: a closed-form fit lands elsewhere.
+PATH_STEPS = 10
 
 
-def _least_squares_line(
+def _on_path(case: Case) -> bool:
+    """Is this case judged on gradient descent's path rather than on where it arrives?"""
+    steps, rate = case.kwargs.get("steps", 200), case.kwargs.get("learning_rate", 0.5)
+    return steps <= PATH_STEPS or rate == 0
+
+
+def _line_reference(
     x: Any, y: Any, learning_rate: float = 0.5, steps: int = 200
 ) -> tuple[float, float]:
-    """The minimum of the mean squared error, where gradient descent must arrive."""
-    w, b = np.polyfit(np.ravel(np.asarray(x, np.float64)), np.ravel(np.asarray(y, np.float64)), 1)
+    """Where gradient descent must be: after a few steps from w = b = 0, on its path (computed
+    here in float64); after many, at the minimum of the mean squared error."""
+    x, y = (np.ravel(np.asarray(v, np.float64)) for v in (x, y))
+    if steps > PATH_STEPS and learning_rate != 0:
+        w, b = np.polyfit(x, y, 1)
+        return float(w), float(b)
+    w = b = 0.0
+    for _ in range(steps):
+        residual = w * x + b - y
+        grad_w, grad_b = 2 * np.mean(residual * x), 2 * np.mean(residual)
+        w, b = w - learning_rate * grad_w, b - learning_rate * grad_b
     return float(w), float(b)
 
 
@@ -74,6 +93,14 @@ def _judge_line(got: Any, expected: Any, case: Case) -> str | None:
     errors = [abs(g - e) for g, e in zip(pair, expected, strict=True)]
     if all(math.isfinite(g) for g in pair) and max(errors) <= atol:
         return None
+    if _on_path(case):
+        steps, rate = case.kwargs.get("steps", 200), case.kwargs.get("learning_rate", 0.5)
+        return (
+            f"with steps={steps} and learning_rate={rate:g}, w = {pair[0]:.6g}, b = {pair[1]:.6g}; "
+            f"gradient descent on the mean squared error from w = b = 0 is at w = "
+            f"{expected[0]:.6g}, b = {expected[1]:.6g} (|error| {max(errors):.3g} > allowed "
+            f"{atol:g})"
+        )
     return (
         f"w = {pair[0]:.6g}, b = {pair[1]:.6g}; the least-squares line is "
         f"w = {expected[0]:.6g}, b = {expected[1]:.6g} (|error| {max(errors):.3g} > allowed "
@@ -88,7 +115,11 @@ def _ran_away(case: Case, got: Any, expected: Any) -> bool:
 
 def _stopped_short(case: Case, got: Any, expected: Any) -> bool:
     pair = _pair(got)
-    return pair is not None and not _ran_away(case, got, expected)
+    return pair is not None and not _on_path(case) and not _ran_away(case, got, expected)
+
+
+def _off_path(case: Case, got: Any, expected: Any) -> bool:
+    return _pair(got) is not None and _on_path(case)
 
 
 def _line_case(
@@ -108,13 +139,19 @@ def _line_hidden(rng: np.random.Generator) -> list[Case]:
         Case(tuple(a.round(4).tolist() for a in listed), why="Python lists"),
         Case(slow, {"learning_rate": 0.2, "steps": 400}, why="smaller rate, more steps"),
         Case(centred, why="x uniform on [-1, 1)"),
+        Case(line_data(), {"steps": 0}, why="no steps: w = b = 0, where descent starts"),
+        Case(line_data(), {"steps": 3}, why="three steps: the path of gradient descent"),
+        Case(line_data(), {"learning_rate": 0.0}, why="learning rate 0: nothing moves"),
     ]
 
 
 FIT_LINE = Exercise(
     name="fit_line",
-    reference=_least_squares_line,
-    reference_name="the least-squares line (the minimum of the mean squared error)",
+    reference=_line_reference,
+    reference_name=(
+        "the least-squares line (the minimum of the mean squared error); after a few steps, "
+        "the path of gradient descent from w = b = 0"
+    ),
     params=("x", "y"),
     visible=lambda: [Case(line_data(), why="100 points on y = 0.1 x + 0.3")],
     hidden=_line_hidden,
@@ -134,6 +171,12 @@ FIT_LINE = Exercise(
             "updates with the given `learning_rate` (no hard-coded step count, no early "
             "stop), update both w and b, and take L as the mean of the squared residuals.",
             when=_stopped_short,
+        ),
+        Mistake(
+            "fit_line must take exactly `steps` steps of gradient descent from w = b = 0, each "
+            "w ← w − learning_rate · ∂L/∂w with the tape's gradients (a closed-form fit such as "
+            "np.polyfit or np.linalg.lstsq jumps to the minimum at once: not what is asked).",
+            when=_off_path,
         ),
     ),
 )
@@ -290,7 +333,39 @@ def _digits_score(outputs: np.ndarray, data: Split) -> tuple[dict[str, float], f
     return scores, frozenset(flags)
 
 
+#: Why a subclassed model is refused (the judge rebuilds models from their configuration).
+DIGITS_MODELS = (
+    "build_digits_classifier returned a subclassed keras.Model ({name}). This exercise accepts "
+    "a keras.Sequential or a functional keras.Model(inputs, outputs) made of Keras's own "
+    "layers: the grader rebuilds it from its configuration and trains it itself, without "
+    "running your code. Write the same network with keras.Sequential([...])"
+)
+
+
+class _Subclassed(TypeError):
+    """A model that only the learner's own code could rebuild."""
+
+
+def _rebuildable(build: Callable[..., Any]) -> Callable[..., Any]:
+    """``build``, refusing a model whose class is not Sequential or Functional."""
+
+    def built(*args: Any) -> Any:
+        model = build(*args)
+        if isinstance(model, keras.Model) and type(model) not in (keras.Sequential, Functional):
+            raise _Subclassed(DIGITS_MODELS.format(name=str(model.name)[:60]))
+        return model
+
+    return built
+
+
 def _train_digits(build: Callable[..., Any], split_seed: int = 0) -> Trained:
+    try:
+        return _train_digits_model(_rebuildable(build), split_seed)
+    except _Subclassed as refused:
+        return Trained(problem=str(refused))
+
+
+def _train_digits_model(build: Callable[..., Any], split_seed: int) -> Trained:
     return train(
         build,
         (),
@@ -319,7 +394,7 @@ def _contract_digits_classifier() -> Any:
 
 @functools.lru_cache(maxsize=8)
 def _digits_reference(split_seed: int = 0) -> ContractOutcome:
-    return ContractOutcome(lambda: _train_digits(_contract_digits_classifier, split_seed))
+    return ContractOutcome(lambda: _train_digits_model(_contract_digits_classifier, split_seed))
 
 
 def _judge_digits(got: Trained, expected: ContractOutcome, case: Case) -> str | None:

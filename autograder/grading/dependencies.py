@@ -21,7 +21,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 #: names whose use means a cell reads or writes the namespace in ways names do not show
-DYNAMIC = frozenset({"eval", "exec", "globals", "locals", "vars", "__import__", "__builtins__"})
+DYNAMIC = frozenset(
+    {"eval", "exec", "globals", "locals", "vars", "__import__", "__builtins__", "__name__"}
+)
+#: calls that write files (``open`` in a writing mode aside): another cell may read what they
+#: write, so a cell that makes one runs (drawing figures aside: ``savefig`` is a picture)
+WRITES_FILES = re.compile(
+    r"^(save|savez|savez_compressed|savetxt|tofile|to_csv|to_json|to_parquet|to_pickle"
+    r"|write_text|write_bytes|mkdir|makedirs|touch|copyfile|copytree|symlink_to|save_weights"
+    r"|save_model)$"
+)
+#: what a cell that writes files binds (and a function that does, when it is called)
+FILES = "<files>"
 #: a call to one of these on a module changes global state that later code may depend on
 SETS_STATE = re.compile(
     r"^(set|seed|use$|enable|disable|filterwarnings|simplefilter|resetwarnings|chdir|putenv"
@@ -44,6 +55,8 @@ class CellNames:
     uses: set[str] = field(default_factory=set)
     #: names its functions assign as ``global`` (bound when they are called), per function
     assigns_globally: dict[str, set[str]] = field(default_factory=dict)
+    #: global names each of its top-level functions reads (the functions it may call)
+    function_uses: dict[str, set[str]] = field(default_factory=dict)
     #: functions it calls at the top level
     calls: set[str] = field(default_factory=set)
     #: names it binds by ``import``
@@ -64,18 +77,21 @@ def _transformed(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def _scope_names(table: symtable.SymbolTable, names: CellNames) -> None:
-    """Globals read, and assigned, by the functions and classes nested in ``table``."""
+def _scope_names(table: symtable.SymbolTable, names: CellNames, top: str = "") -> None:
+    """Globals read, and assigned, by the functions and classes nested in ``table`` (``top``:
+    the top-level function they are in)."""
     for child in table.get_children():
+        function = top or child.get_name()
         for symbol in child.get_symbols():
             if not symbol.is_global():
                 continue
             if symbol.is_referenced():
                 names.uses.add(symbol.get_name())
+                names.function_uses.setdefault(function, set()).add(symbol.get_name())
             if symbol.is_declared_global() and symbol.is_assigned():
                 owner = child.get_name() if table.get_type() == "module" else "*"
                 names.assigns_globally.setdefault(owner, set()).add(symbol.get_name())
-        _scope_names(child, names)
+        _scope_names(child, names, function)
 
 
 def _root(node: ast.expr) -> str | None:
@@ -108,8 +124,38 @@ def _top_level(tree: ast.Module) -> Iterable[ast.AST]:
         stack += ast.iter_child_nodes(node)
 
 
+def _writes_files(node: ast.Call) -> bool:
+    """Does this call write a file (``open(path, "w")``, ``np.save``, ``path.write_text``)?"""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name != "open":
+        return bool(WRITES_FILES.match(name))
+    # open(path, mode), or path.open(mode); a mode it cannot read counts as writing
+    given = node.args[0:2] if isinstance(func, ast.Attribute) else node.args[1:2]
+    modes = given + [k.value for k in node.keywords if k.arg == "mode"]
+    return any(
+        not (isinstance(m, ast.Constant) and isinstance(m.value, str)) or set(m.value) & set("wax+")
+        for m in modes
+    )
+
+
+def _file_writers(tree: ast.Module, names: CellNames) -> None:
+    """Functions that write files bind :data:`FILES` when called, as do the cell's own writes."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "modules":
+            names.dynamic = True  # sys.modules[__name__]: the namespace, read by name
+    for node in tree.body:
+        if not any(isinstance(n, ast.Call) and _writes_files(n) for n in ast.walk(node)):
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.assigns_globally.setdefault(node.name, set()).add(FILES)
+        else:
+            names.binds.add(FILES)
+
+
 def _effects(tree: ast.Module, names: CellNames) -> None:
     """In-place changes and calls made at the top level."""
+    _file_writers(tree, names)
     for node in _top_level(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             names.always = True
@@ -167,7 +213,7 @@ def cell_names(source: str) -> CellNames:
             names.uses.add(symbol.get_name())
     _scope_names(table, names)
     _effects(tree, names)
-    names.dynamic = bool(names.uses & DYNAMIC) or "__main__" in code
+    names.dynamic = names.dynamic or bool(names.uses & DYNAMIC) or "__main__" in code
     return names
 
 
@@ -183,13 +229,24 @@ def cells_to_run(sources: Sequence[str], required: set[int], checked: set[str]) 
     for names in cells:
         _resolve_calls(names, modules)
     globals_of: dict[str, set[str]] = {}
+    uses_of: dict[str, set[str]] = {}
     for names in cells:
         for function, assigned in names.assigns_globally.items():
             globals_of.setdefault(function, set()).update(assigned)
+        for function, used in names.function_uses.items():
+            uses_of.setdefault(function, set()).update(used)
+    changed = True
+    while changed:  # a function binds what the functions it calls assign as global
+        changed = False
+        for function, used in uses_of.items():
+            reached = set().union(*(globals_of.get(name, set()) for name in used))
+            if not reached <= globals_of.get(function, set()):
+                globals_of.setdefault(function, set()).update(reached)
+                changed = True
     for names in cells:  # a top-level call binds what the function assigns as global
         for function in names.calls:
             names.binds |= globals_of.get(function, set()) | globals_of.get("*", set())
-    run = set(required) | {i for i, names in enumerate(cells) if names.always}
+    run = set(required) | {i for i, n in enumerate(cells) if n.always or FILES in n.binds}
     live = set(checked)
     while True:
         for i in run:

@@ -297,7 +297,9 @@ class ResilientExecute(OutputCap, Execute):
                 raise NoAnswer(f"the NumPy kernel stopped {NUMPY_STARTS} times")
             self._numpy_starts += 1
             try:
-                self._numpy = NumPyKernel(self.output_bytes, config=self.config)
+                self._numpy = NumPyKernel(  # in the submission's folder, as the first kernel
+                    self.output_bytes, config=self.config, resources=self.resources
+                )
             except Exception as error:
                 raise NoAnswer(f"the NumPy kernel did not start ({error})") from None
             self._replayed = 0

@@ -140,6 +140,7 @@ def _kernel(sockets: Path, request: dict[str, Any], report: int) -> None:
         env = dict(request["env"])
         if request["isolate"]:
             sandbox.confine_kernel(kernel_id)
+            sandbox.offer_files(request.get("files") or {})
             scratch = str(sandbox.SCRATCH)
             env.update(HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=f"{scratch}/.matplotlib")
         else:
@@ -171,6 +172,7 @@ def _run_ipykernel(request: dict[str, Any], connection_file: str) -> None:
     config = Config()
     if not request["figures"]:
         config.InlineBackend.figure_formats = set()
+    sys.path.insert(0, os.getcwd())  # the submission's own modules, as nbgrader's kernel has
     app = IPKernelApp.instance(config=config)
     app.initialize(["-f", connection_file])
     if request["isolate"]:

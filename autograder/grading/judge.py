@@ -81,6 +81,20 @@ def check_calls(source: str) -> list[CheckCall] | None:
     return calls or None
 
 
+#: Children a learner's call may have spawned from a generator that the judge mirrors.
+MAX_SPAWNED = 10_000
+
+
+def _mirror_generator(sent: np.random.Generator, after: np.random.Generator) -> None:
+    """``sent`` as the learner's call left ``after``: its state, and the children spawned from
+    its seed sequence (so that the next ``spawn`` gives new ones, as in the learner's process)."""
+    sent.bit_generator.state = after.bit_generator.state
+    ours, theirs = sent.bit_generator.seed_seq, after.bit_generator.seed_seq
+    spawned = getattr(theirs, "n_children_spawned", 0) - getattr(ours, "n_children_spawned", 0)
+    if 0 < spawned <= MAX_SPAWNED:
+        ours.spawn(spawned)
+
+
 def _restore(sent: Any, after: Any) -> Any:
     """The argument as the learner's call left it, in the type the judge sent (the judge's
     models crossed as copies: the learner's side cannot change them)."""
@@ -95,7 +109,7 @@ def _restore(sent: Any, after: Any) -> Any:
     if isinstance(sent, dict) and isinstance(after, dict) and sent.keys() == after.keys():
         return {k: _restore(sent[k], after[k]) for k in sent}
     if isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
-        sent.bit_generator.state = after.bit_generator.state
+        _mirror_generator(sent, after)
         return sent
     if isinstance(sent, np.ndarray) and not isinstance(after, np.ndarray):
         return sent  # the learner's side could not send it back: nothing to compare
@@ -111,7 +125,7 @@ def _write_back(sent: Any, after: Any) -> None:
         for key in sent.keys() & after.keys():
             _write_back(sent[key], after[key])
     elif isinstance(sent, np.random.Generator) and isinstance(after, np.random.Generator):
-        sent.bit_generator.state = after.bit_generator.state
+        _mirror_generator(sent, after)
     elif (
         isinstance(sent, np.ndarray)
         and isinstance(after, np.ndarray)
@@ -128,6 +142,10 @@ def _request_code(function: str, request: str, entry: str = "call") -> str:
 
 def _no_answer(why: str) -> LearnerError:
     return LearnerError("NoAnswer", ["NoAnswer"], why, None)
+
+
+#: How a refusal the learner's code caught reads to the checker (it names NumPyOnlyError).
+REFUSED_MRO = ["NumPyOnlyError", "RuntimeError", "Exception", "BaseException", "object"]
 
 
 class RemoteFunction(Remote):
@@ -266,6 +284,10 @@ class RemoteFunction(Remote):
         error = self._error(reply)
         if error is not None:
             raise error
+        watched = reply.get("tensorflow")
+        if self._exercise.numpy_only and isinstance(watched, dict) and watched.get("ops"):
+            used = ", ".join(str(op)[:100] for op in list(watched["ops"])[:5])
+            raise LearnerError("NumPyOnlyError", REFUSED_MRO, f"{used}, a failure it caught", None)
         return take_back(reply.get("value"), weights=self._exercise.hand_back_weights)
 
     def fill(self, exercise: Exercise, run: LearnerRun) -> None:

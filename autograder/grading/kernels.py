@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import functools
 import json
 import os
@@ -36,7 +37,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Type, Unicode
 
 from autograder import wire
-from autograder.grading import sandbox
+from autograder.grading import intake, sandbox
 from autograder.grading.forkserver import WARM as WARM_FLAVOURS
 from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
@@ -234,6 +235,7 @@ class WarmProvisioner(LocalProvisioner):
                 "connection": info,
                 "env": dict(kwargs.get("env") or os.environ),
                 "cwd": str(kwargs.get("cwd") or Path.cwd()),
+                "files": _offered(kwargs.get("cwd")) if self.isolate else {},
                 "memory_mb": self.memory_mb,
                 "isolate": self.isolate,
                 "figures": self.figures,
@@ -289,6 +291,16 @@ class WarmKernelClient(AsyncKernelClient):
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
+def _offered(folder: Any) -> dict[str, str]:
+    """The files of the kernel's working folder (the submission's, notebooks left out by
+    :class:`autograder.grading.intake.PrivateWorkdir`), bounded as intake bounds a submission,
+    as base64 for the sandboxed kernel to find in its own."""
+    if not folder or not Path(folder).is_dir():
+        return {}
+    found = intake.read_submission(Path(folder), Path("."), ignore=("*.ipynb",))
+    return {name: base64.b64encode(data).decode("ascii") for name, data in found.files.items()}
 
 
 class WarmKernelManager(AsyncKernelManager):

@@ -24,6 +24,7 @@ kernels run with the memory limit only.
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import ctypes.util
 import json
@@ -150,6 +151,19 @@ def confine_kernel(kernel_id: str) -> None:
     _mount("tmpfs", str(SCRATCH), "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=700")
     os.chdir(SCRATCH)
+
+
+def offer_files(files: dict[str, str]) -> None:
+    """The submission's own files (relative path → base64, as intake bounded them), read-only
+    in the kernel's working folder, where nbgrader's kernel would find them."""
+    for relative, data in files.items():
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts:
+            continue
+        path = SCRATCH.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        path.chmod(0o444)
 
 
 def seal_kernel(kernel_id: str) -> None:

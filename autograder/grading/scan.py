@@ -45,6 +45,29 @@ _SUSPECT_ATTRIBUTES = {
     "__builtins__": "touches builtins",
 }
 _SECRET_WORDS = ("source/", "../source", "gradebook", ".git/")
+_KERAS = {"tf", "tensorflow", "keras", "tf_keras"}
+_FALLBACK = (
+    "tries TensorFlow/Keras and falls back when it fails (try/except): a NumPy exercise that "
+    "reaches for them scores zero even when the failure is caught"
+)
+
+
+def _keras_fallback(node: ast.Try) -> bool:
+    """A ``try`` whose body reaches for TensorFlow or Keras, with a handler to fall back to."""
+    uses = any(
+        (isinstance(n, ast.Name) and n.id in _KERAS)
+        or (isinstance(n, ast.Import | ast.ImportFrom) and _imports_keras(n))
+        for statement in node.body
+        for n in ast.walk(statement)
+    )
+    return uses and bool(node.handlers)
+
+
+def _imports_keras(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] in _KERAS
+    names = [alias.name for alias in node.names]
+    return any(name.split(".")[0] in _KERAS for name in names)
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,8 @@ def scan_source(source: str, cell: str, released: str = "") -> list[Flag]:
             reason = _call_reason(node.func)
             if reason:
                 flags.append(Flag(cell, node.lineno, reason))
+        elif isinstance(node, ast.Try) and _keras_fallback(node):
+            flags.append(Flag(cell, node.lineno, _FALLBACK))
         elif isinstance(node, ast.Attribute) and node.attr in _SUSPECT_ATTRIBUTES:
             flags.append(Flag(cell, node.lineno, _SUSPECT_ATTRIBUTES[node.attr]))
         elif (
