@@ -12,6 +12,7 @@ from rich.console import Console
 
 from autograder.grading import sandbox
 from autograder.grading.batch import Options, grade
+from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
 from autograder.nbgrader_run import read_scores
@@ -37,6 +38,8 @@ STRUCTURAL_EXPECTED = {
     "tampered_test_cell": (None, {"test_sigmoid"}),
     "metadata_removed": (None, {"test_sigmoid"}),
 }
+#: ids a learner chose (an exchange or LMS passes them on): refused at intake, by name
+UNSAFE_IDS = ("[ab]*?", "new\nline")
 FLAGS = {
     "rebinds_checker": "rebinds the checker name 'check'",
     "patches_grader_internals": "patches the grader",
@@ -58,6 +61,10 @@ def hostile(tmp_path_factory, grading_cluster):
         folder.mkdir(parents=True)
         for filename, data in build(solution).items():
             (folder / filename).write_bytes(data)
+    for student in UNSAFE_IDS:
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_bytes(nbformat.writes(solution).encode())
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -89,7 +96,7 @@ def _lost(graded: GradedClass, student: str) -> set[str]:
 def test_kernels_were_isolated_and_the_whole_batch_was_graded(hostile):
     course, result, _, survived = hostile
     assert result.isolation == sandbox.DESCRIPTION
-    assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL)
+    assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL) + len(UNSAFE_IDS)
     assert survived, "a grading worker died during the batch (and was replaced)"
     assert not (course / "pwned.txt").exists()
 
@@ -119,6 +126,32 @@ def test_structural_damage(hostile, name):
         assert outcome.ok, outcome.error
     cells = set(graded.scores[name])
     assert _lost(graded, name) == (cells if lost == ALL else lost)
+
+
+@pytest.mark.nbgrader
+def test_unsafe_student_ids_are_refused_by_name(hostile):
+    """Ids with glob characters or a line break are refused at intake, never a silent zero."""
+    course, result, graded, _ = hostile
+    for student in UNSAFE_IDS:
+        outcome = next(o for o in result.graded if o.student == student)
+        assert not outcome.ok and outcome.error.startswith("refused: the student id")
+        assert repr(student) in outcome.error
+        assert student not in graded.scores  # not in the gradebook with a zero
+    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    assert html.escape(repr(UNSAFE_IDS[0])) in report
+    totals, _ = export_csvs(course, ASSIGNMENT, course / "reports")
+    assert "forges_verdicts" in totals.read_text() and "[ab]" not in totals.read_text()
+    assert len(graded.scores) == len(CODE_LEVEL) + len(STRUCTURAL)
+
+
+@pytest.mark.nbgrader
+def test_report_counts_only_the_judges_diagnoses(hostile):
+    """A learner's cell that publishes verdict-shaped output adds nothing to the report."""
+    course, _, graded, _ = hostile
+    assert _lost(graded, "forges_verdicts") == set()
+    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    assert "made up by a learner" not in report
+    assert "Diagnosed mistakes" in report
 
 
 @pytest.mark.nbgrader

@@ -92,6 +92,23 @@ def _one_request(steps: list[str]) -> str:
     return "\n".join(f"try:\n    {step}\nexcept BaseException:\n    pass" for step in steps)
 
 
+#: student → (test cell, diagnosis) of every mistake the judge diagnosed while grading them
+#: (the worker takes them with the graded submission; the report counts only these)
+DIAGNOSED: dict[str, list[tuple[str, str]]] = {}
+
+
+def diagnoses(cell: NotebookNode, verdicts: list) -> list[tuple[str, str]]:
+    """(exercise, diagnosis) of each mistake in the judge's ``verdicts`` of a test cell."""
+    exercise = str(grading_of(cell).get("grade_id", "")).removeprefix("test_")
+    found = []
+    for verdict in verdicts:
+        named = [str(m) for m in verdict.mistakes]
+        if verdict.kind == "tensorflow_ops":
+            named.append("called TensorFlow inside a NumPy reimplementation")
+        found += [(exercise, diagnosis) for diagnosis in dict.fromkeys(named)]
+    return found
+
+
 @functools.cache
 def judge() -> Judge:
     """This worker's judge (its reference answers serve every submission it grades)."""
@@ -192,6 +209,7 @@ class ResilientExecute(OutputCap, Execute):
         self._replayed = 0
         self._numpy_starts = 0
         self._needed: set[int] | None = None
+        self._diagnosed: list[tuple[str, str]] = []
         self._flooded = False
         self._reset_cap()
 
@@ -200,6 +218,8 @@ class ResilientExecute(OutputCap, Execute):
         self._stopped = None
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
         self._needed = None if self.every_cell else needed_cells(nb)
+        student = str(((resources or {}).get("nbgrader") or {}).get("student", ""))
+        self._diagnosed = DIAGNOSED.setdefault(student, [])
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -231,7 +251,9 @@ class ResilientExecute(OutputCap, Execute):
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)
             self._flooded = False
-            cell.outputs = outputs_of(judge().verdicts(calls, full, self._run_in_numpy))
+            verdicts = judge().verdicts(calls, full, self._run_in_numpy)
+            self._diagnosed += diagnoses(cell, verdicts)
+            cell.outputs = outputs_of(verdicts)
             if self._flooded:
                 note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
                 cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=note))
