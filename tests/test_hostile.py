@@ -37,6 +37,8 @@ STRUCTURAL_EXPECTED = {
     "retyped_cell": (None, set()),
     "tampered_test_cell": (None, {"test_sigmoid"}),
     "metadata_removed": (None, {"test_sigmoid"}),
+    "slow_analysis": (None, set()),
+    "markdown_bomb": (None, set()),
 }
 #: ids a learner chose (an exchange or LMS passes them on): refused at intake, by name
 UNSAFE_IDS = ("[ab]*?", "new\nline")
@@ -152,6 +154,21 @@ def test_report_counts_only_the_judges_diagnoses(hostile):
     report = write_report(course, ASSIGNMENT, course / "reports").read_text()
     assert "made up by a learner" not in report
     assert "Diagnosed mistakes" in report
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("student", ["slow_analysis", "markdown_bomb"])
+def test_every_step_stays_within_the_budget(hostile, student):
+    """The dependency analysis and the feedback cost what the submission's size allows: the
+    attacker is graded in its budget (120 s), with a feedback page of bounded size."""
+    course, result, graded, _ = hostile
+    outcome = next(o for o in result.graded if o.student == student)
+    assert outcome.ok and outcome.seconds < 120, outcome
+    feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert feedback.stat().st_size < 4 * 2**20
+    if student == "markdown_bomb":
+        assert "&lt;p&gt;&lt;a&gt;&lt;x&gt;" in feedback.read_text()  # shown as text
+        assert "<x>" not in feedback.read_text()
 
 
 @pytest.mark.nbgrader

@@ -115,7 +115,7 @@ def local_credentials(info: dict[str, Any]) -> Security | None:
 
 
 @contextlib.contextmanager
-def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
+def local_cluster(workers: int, scratch: Path, tls: bool = True) -> Iterator[LocalCluster]:
     """A cluster of ``workers`` one-thread worker processes on 127.0.0.1, working in ``scratch``.
 
     It speaks TLS with credentials made for it alone (``security=True``: a key and a
@@ -123,6 +123,9 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
     when they start), and accepts only connections that present them: another user of the
     machine can reach its port but neither talk to it nor run anything on it. Clients of
     this process that connect by its address get them (:func:`local_credentials`).
+
+    (``tls=False``, plain TCP that anyone on the machine may use, only serves to measure
+    what TLS costs: ``benchmarks/cluster_tls.py``.)
 
     Its workers do not profile their tasks: nobody reads the profiles (there is no dashboard),
     and sampling the grading thread's stack every 10 ms doubled their event loop's CPU time.
@@ -141,14 +144,15 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                security=True,
+                security=tls or None,
                 # no dashboard; the scheduler's health endpoint on a free loopback port
                 scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 local_directory=str(scratch),
                 silence_logs=logging.ERROR,
             )
         with local:
-            _LOCAL_CREDENTIALS[local.scheduler_address] = local.security
+            if tls:
+                _LOCAL_CREDENTIALS[local.scheduler_address] = local.security
             try:
                 with dask.config.set(settings):
                     yield local

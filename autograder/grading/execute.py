@@ -32,7 +32,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
 from autograder import runner
-from autograder.grading.dependencies import cells_to_run
+from autograder.grading import analysis
 from autograder.grading.judge import (
     BUFFERS,
     PREPARE_NUMPY,
@@ -68,8 +68,9 @@ def _is_test(cell: NotebookNode) -> bool:
     return bool(grading.get("grade", False) and not grading.get("solution", False))
 
 
-def needed_cells(nb: NotebookNode) -> set[int] | None:
-    """Indices of the code cells the grades depend on (None: all of them)."""
+def needed_cells(nb: NotebookNode, seconds: float = analysis.SECONDS) -> set[int] | None:
+    """Indices of the code cells the grades depend on (None: all of them, also when the
+    notebook is too large to analyse or the analysis takes more than ``seconds``)."""
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     required: set[int] = set()
     checked: set[str] = set()
@@ -79,7 +80,9 @@ def needed_cells(nb: NotebookNode) -> set[int] | None:
         checked |= {call.function for call in calls or ()}
         if grading_of(cell).get("solution") or grading_of(cell).get("grade"):
             required.add(position)  # the learner's answers and the test cells
-    run = cells_to_run([nb.cells[i].source for i in code], required, checked)
+    run = analysis.bounded_cells_to_run(
+        [nb.cells[i].source for i in code], required, checked, seconds
+    )
     return None if run is None else {code[position] for position in run}
 
 
@@ -217,7 +220,8 @@ class ResilientExecute(OutputCap, Execute):
         self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
-        self._needed = None if self.every_cell else needed_cells(nb)
+        # the analysis counts against the submission's budget, as everything after it does
+        self._needed = None if self.every_cell else needed_cells(nb, self._left())
         student = str(((resources or {}).get("nbgrader") or {}).get("student", ""))
         self._diagnosed = DIAGNOSED.setdefault(student, [])
         try:

@@ -69,6 +69,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     from autograder.grading.feedback import HideHiddenTests
     from autograder.grading.intake import STAGED, PrivateWorkdir
     from autograder.grading.sanitize import (
+        BoundFeedback,
         DropEmptyNbgraderMetadata,
         SanitizeFeedback,
         clean_html,
@@ -105,6 +106,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         CheckCellMetadata,
     ]
     config.GenerateFeedback.preprocessors = [
+        BoundFeedback,
         HideHiddenTests,
         GetGrades,
         SanitizeFeedback,
