@@ -37,12 +37,13 @@ class Package:
     record: dict[str, Any]
     options: Options
     #: the course's grading secret (:func:`course_secret`), mixed into the hidden cases' seeds
+    #: by the judge (not part of the private course: not in :attr:`key`)
     secret: bytes = b""
 
     @functools.cached_property
     def key(self) -> str:
         """Identifies the package: workers keep one private course per key."""
-        digest = hashlib.sha256(self.assignment.encode() + b"\0" + self.config + self.secret)
+        digest = hashlib.sha256(self.assignment.encode() + b"\0" + self.config)
         for name, data in sorted(self.files.items()):
             digest.update(name.encode() + b"\0" + data)
         digest.update(json.dumps([self.record, self.options.to_json()], sort_keys=True).encode())
