@@ -87,19 +87,6 @@ def metadata_removed(solution: NotebookNode) -> dict[str, bytes]:
     return {NOTEBOOK: _dump(notebook)}
 
 
-def slow_analysis(solution: NotebookNode) -> dict[str, bytes]:
-    """400 cells of a chain of functions, each naming 1,000 names: the dependency analysis
-    would take minutes (it is not tried on a notebook this large; every cell runs)."""
-    notebook = copy.deepcopy(solution)
-    names = ", ".join(f"n{j}" for j in range(1_000))
-    chain = ["def f0():\n    return 0\n"]
-    chain += [f"def f{k}():\n    return f{k - 1}, ({names})\n" for k in range(1, 400)]
-    at = _index(notebook, "sigmoid")
-    notebook.cells[at:at] = [nbformat.v4.new_code_cell(code) for code in chain]
-    notebook.cells[at + len(chain)].source += "\n\n_all = f399\n"
-    return {NOTEBOOK: _dump(notebook)}
-
-
 def markdown_bomb(solution: NotebookNode) -> dict[str, bytes]:
     """Four 1 MB Markdown cells of nested disallowed tags: sanitizing them for feedback would
     take hours (the sanitizer's cost grows faster than its input); they are shown as text."""
@@ -122,7 +109,6 @@ STRUCTURAL: dict[str, Callable[[NotebookNode], dict[str, bytes]]] = {
         retyped_cell,
         tampered_test_cell,
         metadata_removed,
-        slow_analysis,
         markdown_bomb,
     )
 }
