@@ -21,7 +21,7 @@ import numpy as np
 from autograder.compare import array_difference, describe, non_finite_where_finite
 from autograder.integrity import WATCH, TensorFlowReport, snapshot, unchanged
 from autograder.quiet import captured_stderr
-from autograder.registry import Case, Exercise, get_exercise
+from autograder.registry import Case, Exercise, get_exercise, secret_tag
 from autograder.verdict import Verdict, publish
 
 __all__ = ["CheckFailed", "LearnerError", "Remote", "check", "evaluate"]
@@ -348,14 +348,14 @@ def _notes(runs: list[LearnerRun]) -> list[str]:
     return notes
 
 
-Expectations = dict[tuple[str, bool], list[tuple[Case, tuple[Any, ValueError | None]]]]
+Expectations = dict[tuple[str, bool, str], list[tuple[Case, tuple[Any, ValueError | None]]]]
 
 
 def _cases_and_expected(
     exercise: Exercise, hidden: bool, cache: Expectations | None
 ) -> list[tuple[Case, tuple[Any, ValueError | None]]]:
     """The exercise's cases with the reference's answers (computed once per ``cache``)."""
-    key = (exercise.name, hidden)
+    key = (exercise.name, hidden, secret_tag() if hidden else "")
     if cache is not None and key in cache:
         return cache[key]
     pairs = [(case, _expected(exercise, case)) for case in exercise.cases(hidden)]

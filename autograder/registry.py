@@ -9,9 +9,12 @@ catalogues (``EXERCISES`` of each module in :mod:`autograder.exercises`) by name
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import hashlib
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +22,35 @@ import numpy as np
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-6
+
+#: The course's grading secret, mixed into the hidden cases' seeds while ``autograder grade``
+#: judges (see :func:`course_secret`); empty (the package's fixed seeds) everywhere else.
+_SECRET: contextvars.ContextVar[bytes] = contextvars.ContextVar("course_secret", default=b"")
+
+
+@contextlib.contextmanager
+def course_secret(secret: bytes) -> Iterator[None]:
+    """Draw hidden cases from seeds that mix in ``secret`` (a course's grading secret)."""
+    token = _SECRET.set(secret)
+    try:
+        yield
+    finally:
+        _SECRET.reset(token)
+
+
+def secret_tag() -> str:
+    """Names the secret in use (not the secret): caches of hidden answers are kept per tag."""
+    secret = _SECRET.get()
+    return hashlib.sha256(b"tag\0" + secret).hexdigest()[:16] if secret else ""
+
+
+def hidden_seed(name: str) -> list[int]:
+    """The hidden cases' seed of exercise ``name``: fixed, or mixed with the course's secret."""
+    seed = [zlib.crc32(name.encode())]
+    if secret := _SECRET.get():
+        digest = hashlib.sha256(secret + b"\0" + name.encode()).digest()
+        seed += [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4)]
+    return seed
 
 
 @dataclass(frozen=True)
@@ -90,10 +122,12 @@ class Exercise:
         return fn(*case_args, **case_kwargs)
 
     def cases(self, hidden: bool) -> list[Case]:
-        """The visible cases, plus the hidden ones (from a fixed per-exercise seed)."""
+        """The visible cases, plus the hidden ones (from a per-exercise seed, mixed with the
+        course's secret when grading: :func:`hidden_seed`)."""
         cases = list(self.visible())
         if hidden:
-            cases += list(self.hidden(np.random.default_rng(zlib.crc32(self.name.encode()))))
+            seed = hidden_seed(self.name)
+            cases += list(self.hidden(np.random.default_rng(seed[0] if len(seed) == 1 else seed)))
         return cases
 
 

@@ -87,6 +87,15 @@ def metadata_removed(solution: NotebookNode) -> dict[str, bytes]:
     return {NOTEBOOK: _dump(notebook)}
 
 
+def markdown_bomb(solution: NotebookNode) -> dict[str, bytes]:
+    """Four 1 MB Markdown cells of nested disallowed tags: sanitizing them for feedback would
+    take hours (the sanitizer's cost grows faster than its input); they are shown as text."""
+    notebook = copy.deepcopy(solution)
+    for _ in range(4):
+        notebook.cells.append(nbformat.v4.new_markdown_cell("<p><a><x>" * 110_000))
+    return {NOTEBOOK: _dump(notebook)}
+
+
 STRUCTURAL: dict[str, Callable[[NotebookNode], dict[str, bytes]]] = {
     f.__name__: f
     for f in (
@@ -100,5 +109,6 @@ STRUCTURAL: dict[str, Callable[[NotebookNode], dict[str, bytes]]] = {
         retyped_cell,
         tampered_test_cell,
         metadata_removed,
+        markdown_bomb,
     )
 }

@@ -59,3 +59,17 @@ def test_solution_and_blank_fixtures_exist(assignment):
     assert variants["solution"].base == "solution" and not variants["solution"].lost
     assert variants["blank"].base == "blank" and variants["blank"].lost == ("all",)
     assert (FIXTURES / assignment).is_dir()
+
+
+@pytest.mark.nbgrader
+@corpus("02_activations")
+def test_the_report_counts_the_mistakes_the_judge_diagnosed(fast_graded):
+    """The judge's diagnoses reach the report (through the ledger), one per submission."""
+    from autograder.grading.report import diagnosed_mistakes
+    from autograder.registry import get_exercise
+
+    graded = fast_graded("02_activations")
+    counts = diagnosed_mistakes(graded.course, "02_activations")
+    sign_slip = get_exercise("sigmoid").mistakes[0].hint
+    slipped = [v for v in chapter_variants("02_activations") if "sigmoid_sign_slip" in v.name]
+    assert counts[("sigmoid", sign_slip)] >= len(slipped) >= 1

@@ -207,3 +207,72 @@ def test_the_client_keeps_no_task_once_its_result_is_in(tmp_path):
             time.sleep(0.2)
     assert results == {f"s{i}": 10_000 for i in range(size)}
     assert len(kept) <= window
+
+
+#: What a second user of the machine runs against the grading cluster's port: a Python with the
+#: same Dask (started as root only to import it, then that user), trying each way in.
+_INTRUDER = """
+import os, socket, sys
+from distributed import Client
+from distributed.security import Security
+
+port, uid, marker = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+socket.create_connection(("127.0.0.1", port), timeout=5).close()
+print("port reachable", flush=True)
+
+
+def plant():
+    open(marker, "w").write("pwned")
+
+
+attempts = {
+    "plain tcp": (f"tcp://127.0.0.1:{port}", None),
+    "tls, no credentials": (f"tls://127.0.0.1:{port}", None),
+    "tls, credentials of its own": (f"tls://127.0.0.1:{port}", Security.temporary()),
+}
+for what, (address, security) in attempts.items():
+    try:
+        with Client(address, security=security, timeout="5s") as client:
+            client.run_on_scheduler(plant)
+        print(what, "CONNECTED", flush=True)
+    except Exception as error:
+        print(what, "refused:", type(error).__name__, flush=True)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a second local user needs root")
+def test_another_local_user_cannot_use_the_grading_cluster(grading_cluster, tmp_path):
+    """The cluster ``autograder grade`` starts accepts only connections holding its
+    credentials: a second, unprivileged user of the machine reaches its port, but neither
+    talks to it nor runs anything on it."""
+    user = f"ag-intruder-{os.getpid()}"
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user],
+        check=True,
+    )
+    try:
+        uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+        tmp_path.chmod(0o777)  # the intruder could write here: only the cluster could not
+        marker = tmp_path / "pwned.txt"
+        port = grading_cluster.rsplit(":", 1)[1]
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+        out = subprocess.run(
+            [sys.executable, "-c", _INTRUDER, port, str(uid), str(marker)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=clean,
+            cwd=tmp_path,
+        )
+    finally:
+        subprocess.run(["userdel", user], check=False)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "port reachable", out.stderr[-2000:]
+    assert len(lines) == 4 and all("refused" in line for line in lines[1:]), out.stdout
+    assert not marker.exists()
+    assert grading_cluster.startswith("tls://")
+    with Client(grading_cluster) as client:  # this process holds the credentials
+        assert client.run_on_scheduler(os.getpid) > 0

@@ -38,7 +38,10 @@ STRUCTURAL_EXPECTED = {
     "retyped_cell": (None, set()),
     "tampered_test_cell": (None, {"test_sigmoid"}),
     "metadata_removed": (None, {"test_sigmoid"}),
+    "markdown_bomb": (None, set()),
 }
+#: ids a learner chose (an exchange or LMS passes them on): refused at intake, by name
+UNSAFE_IDS = ("[ab]*?", "new\nline")
 FLAGS = {
     "rebinds_checker": "rebinds the checker name 'check'",
     "patches_grader_internals": "patches the grader",
@@ -60,6 +63,10 @@ def hostile(tmp_path_factory, grading_cluster):
         folder.mkdir(parents=True)
         for filename, data in build(solution).items():
             (folder / filename).write_bytes(data)
+    for student in UNSAFE_IDS:
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_bytes(nbformat.writes(solution).encode())
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -91,7 +98,7 @@ def _lost(graded: GradedClass, student: str) -> set[str]:
 def test_kernels_were_isolated_and_the_whole_batch_was_graded(hostile):
     course, result, _, survived = hostile
     assert result.isolation == sandbox.DESCRIPTION
-    assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL)
+    assert len(result.graded) == len(CODE_LEVEL) + len(STRUCTURAL) + len(UNSAFE_IDS)
     assert survived, "a grading worker died during the batch (and was replaced)"
     assert not (course / "pwned.txt").exists()
 
@@ -146,6 +153,48 @@ def test_structural_damage(hostile, name):
         assert outcome.ok, outcome.error
     cells = set(graded.scores[name])
     assert _lost(graded, name) == (cells if lost == ALL else lost)
+
+
+@pytest.mark.nbgrader
+def test_unsafe_student_ids_are_refused_by_name(hostile):
+    """Ids with glob characters or a line break are refused at intake, never a silent zero."""
+    course, result, graded, _ = hostile
+    for student in UNSAFE_IDS:
+        outcome = next(o for o in result.graded if o.student == student)
+        assert not outcome.ok and outcome.error.startswith("refused: the student id")
+        assert repr(student) in outcome.error
+        assert student not in graded.scores  # not in the gradebook with a zero
+    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    assert html.escape(repr(UNSAFE_IDS[0])) in report
+    totals, _ = export_csvs(course, ASSIGNMENT, course / "reports")
+    assert "forges_verdicts" in totals.read_text() and "[ab]" not in totals.read_text()
+    assert len(graded.scores) == len(CODE_LEVEL) + len(STRUCTURAL)
+
+
+@pytest.mark.nbgrader
+def test_report_counts_only_the_judges_diagnoses(hostile):
+    """A learner's cell that publishes verdict-shaped output adds nothing to the report."""
+    course, _, graded, _ = hostile
+    assert _lost(graded, "forges_verdicts") == set()
+    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    assert "made up by a learner" not in report
+    assert "Diagnosed mistakes" in report
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("student", ["markdown_bomb"])
+def test_every_step_stays_within_the_budget(hostile, student):
+    """Feedback costs what the submission's size allows: the attacker is graded in its budget
+    (120 s), with a feedback page of bounded size. (The dependency analysis's bounds:
+    tests/test_dependencies.py.)"""
+    course, result, graded, _ = hostile
+    outcome = next(o for o in result.graded if o.student == student)
+    assert outcome.ok and outcome.seconds < 120, outcome
+    feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert feedback.stat().st_size < 4 * 2**20
+    if student == "markdown_bomb":
+        assert "&lt;p&gt;&lt;a&gt;&lt;x&gt;" in feedback.read_text()  # shown as text
+        assert "<x>" not in feedback.read_text()
 
 
 @pytest.mark.nbgrader

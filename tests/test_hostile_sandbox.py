@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sqlite3
 import sys
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from autograder.grading import kernels, sandbox
+from autograder.grading import kernels, limits, sandbox
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
@@ -141,6 +142,23 @@ def test_the_batch_finishes_sandboxed_with_exports_and_report(batch):
     for export in (totals, exercises):
         assert all(case.name in export.read_text() for case in CASES), export
     assert "Scores" in report.read_text()
+
+
+@pytest.mark.nbgrader
+def test_a_kernel_keeps_to_its_share_of_processes_memory_and_cpu(batch):
+    """hogs_the_machine forks 3,000 processes, has 4 children hold 300 MB each, spins 4."""
+    _, result, graded, _, _ = batch
+    assert result.limits == limits.describe(1024) and "cgroup" in result.limits
+
+    def figure(cell: str, pattern: str) -> float:
+        output = graded.cell_output("hogs_the_machine", cell)
+        found = re.search(pattern, output)
+        assert found, output
+        return float(found[1])
+
+    assert figure("test_sigmoid", r"forked (\d+) processes") < limits.TASKS  # not 3,000
+    assert figure("test_tanh", r"held (\d+) MB at once") <= 1024  # all processes together
+    assert figure("test_relu", r"cores ([\d.]+)") <= limits.CPUS * 1.2  # however many spin
 
 
 @pytest.mark.nbgrader

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import signal
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from distributed import KilledWorker
 from nbgrader.coursedir import CourseDirectory
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from autograder.grading import cluster, sandbox
@@ -44,6 +46,8 @@ class Outcome:
     seconds: float = 0.0
     #: what the grader did not read from the learner's folder (see grading.intake)
     left_out: list[str] = field(default_factory=list)
+    #: (exercise, diagnosis) of each mistake the judge diagnosed (see grading.execute)
+    diagnosed: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +62,8 @@ class BatchResult:
     #: where it ran: "local cluster of N workers" or the scheduler's address and worker count
     engine: str = ""
     interrupted: bool = False
+    #: what bounds each kernel's processes, memory and CPU share (cgroups or rlimits)
+    limits: str = ""
     warnings: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -75,6 +81,24 @@ def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
         for path in sorted(folder.glob(f"*/{assignment}"))
         if path.is_dir() and not path.parent.name.startswith(".")
     }
+
+
+#: characters a student id may not hold: nbgrader reads submissions with glob patterns built
+#: from ids (``submitted/{student_id}/...``), and a control character breaks lines and paths
+_UNSAFE_ID = re.compile(r"[][*?\\\x00-\x1f\x7f]")
+
+
+def refused_id(student: str) -> str:
+    """Why ``student`` (a folder name under submitted/) cannot be graded as an id; '' if it can."""
+    bad = sorted(set(_UNSAFE_ID.findall(student)))
+    if not bad:
+        return ""
+    shown = " ".join(repr(c) for c in bad)
+    return (
+        f"refused: the student id {student!r} holds {shown}, which nbgrader reads as glob "
+        "patterns or line breaks; rename the folder to the student's id without them "
+        "(and in the gradebook or LMS export), then grade again"
+    )
 
 
 def _check_assignment(course_root: Path, assignment: str, db_url: str | None) -> None:
@@ -97,6 +121,8 @@ def _check_assignment(course_root: Path, assignment: str, db_url: str | None) ->
             ) from None
         known = {student.id for student in gradebook.students}
         for student in submissions(course_root, assignment).keys() - known:
+            if refused_id(student):
+                continue
             with contextlib.suppress(InvalidEntry):  # just added by a concurrent run
                 gradebook.add_student(student)
 
@@ -144,6 +170,11 @@ def _grade(
     todo: dict[str, str] = {}
     expected = {p.name for p in source.parent.glob("*.ipynb")}
     for student, folder in submissions(course_root, assignment).items():
+        if why := refused_id(student):
+            outcome = Outcome(student, False, why)
+            result.graded.append(outcome)
+            ledger.record(student, "", False, why)
+            continue
         present = {p.name for p in folder.glob("*.ipynb")}
         if expected - present:
             result.warnings[student] = (
@@ -191,6 +222,7 @@ def _grade(
                 console.print(f"[yellow]warning: kernels run without isolation ({where})[/yellow]")
                 options = dataclasses.replace(options, isolate=False)
             result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
+            result.limits = engine.kernel_limits(options.memory_mb)
             engine.warm(options.isolate, layout.logs)
             package = pack(course_root, assignment, options)
             task = progress.add_task(f"grading {assignment}", total=len(todo))
@@ -201,12 +233,13 @@ def _grade(
                     outcome = Outcome(student, False, _ungradable(graded))
                 else:
                     outcome = Outcome(student, graded.ok, graded.error, graded.seconds)
+                    outcome.diagnosed = graded.diagnosed
                     try:
                         recorder.record(graded, submission.files)
                     except Exception as error:  # noqa: BLE001  (reported by name; batch goes on)
                         outcome.ok, outcome.error = False, f"could not be recorded: {error!r}"
                 outcome.left_out = submission.skipped
-                ledger.record(student, todo[student], outcome.ok, outcome.error)
+                ledger.record(student, todo[student], outcome.ok, outcome.error, outcome.diagnosed)
                 result.graded.append(outcome)
                 if outcome.left_out:
                     earlier = result.warnings.get(student)
@@ -225,16 +258,17 @@ def print_summary(result: BatchResult, console: Console) -> None:
     """Graded, failed and why, skipped, time taken."""
     ok = len(result.graded) - len(result.failed)
     rate = len(result.graded) / result.seconds * 60 if result.seconds else 0.0
-    where = ", ".join(filter(None, [result.engine, result.isolation]))
+    where = ", ".join(filter(None, [result.engine, result.isolation, result.limits]))
     console.print(
         f"[bold]{result.assignment}[/bold]: {ok} graded, {len(result.failed)} failed, "
         f"{len(result.skipped)} unchanged (skipped) in {result.seconds:.0f} s "
         f"({rate:.1f} submissions/min; {where})"
     )
     for outcome in result.failed:
-        console.print(f"  [red]failed[/red] {outcome.student}: {outcome.error}")
+        name = repr(outcome.student) if refused_id(outcome.student) else outcome.student
+        console.print(f"  [red]failed[/red] {escape(name)}: {escape(outcome.error)}")
     for student, warning in sorted(result.warnings.items()):
-        console.print(f"  [yellow]warning[/yellow] {student}: {warning}")
+        console.print(f"  [yellow]warning[/yellow] {escape(student)}: {escape(warning)}")
     if result.interrupted:
         console.print(
             "[yellow]interrupted: run the same command again to finish the batch[/yellow]"

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import dask
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, LocalCluster, Security, as_completed
 
-from autograder.grading import sandbox
+from autograder.grading import limits, sandbox
 from autograder.grading.worker import GradingPlugin
 
 #: how many times a task whose worker died is given to another (the scheduler's setting)
@@ -68,6 +68,13 @@ class Engine:
         found = self.client.run(sandbox.isolation_available)
         return {worker: reason for worker, reason in found.items() if reason}
 
+    def kernel_limits(self, memory_mb: int) -> str:
+        """What bounds each kernel's processes, memory and CPU share on the workers' machines."""
+        if self.local:
+            return limits.describe(memory_mb)
+        found = self.client.run(limits.describe, memory_mb)
+        return "; ".join(sorted(set(found.values())))
+
     def warm(self, isolate: bool, log_folder: Path) -> None:
         """Register the grading plugin: every worker, new ones too, warms up now."""
         folder = str(log_folder) if self.local else ""  # others keep their own logs
@@ -96,9 +103,29 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+#: The credentials of the local clusters this process started, by scheduler address.
+_LOCAL_CREDENTIALS: dict[str, Security] = {}
+
+
+def local_credentials(info: dict[str, Any]) -> Security | None:
+    """Dask's ``distributed.client.security-loader`` while a local cluster runs: a client of
+    this process connecting to it by address gets its credentials (other addresses: Dask's
+    configuration, e.g. the TLS files of a remote cluster)."""
+    return _LOCAL_CREDENTIALS.get(info["address"])
+
+
 @contextlib.contextmanager
-def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
+def local_cluster(workers: int, scratch: Path, tls: bool = True) -> Iterator[LocalCluster]:
     """A cluster of ``workers`` one-thread worker processes on 127.0.0.1, working in ``scratch``.
+
+    It speaks TLS with credentials made for it alone (``security=True``: a key and a
+    certificate that exist only in this process's memory and its workers', passed to them
+    when they start), and accepts only connections that present them: another user of the
+    machine can reach its port but neither talk to it nor run anything on it. Clients of
+    this process that connect by its address get them (:func:`local_credentials`).
+
+    (``tls=False``, plain TCP that anyone on the machine may use, only serves to measure
+    what TLS costs: ``benchmarks/cluster_tls.py``.)
 
     Its workers do not profile their tasks: nobody reads the profiles (there is no dashboard),
     and sampling the grading thread's stack every 10 ms doubled their event loop's CPU time.
@@ -107,6 +134,7 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
     settings = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.worker.profile.enabled": False,
+        "distributed.client.security-loader": f"{__name__}.local_credentials",
     }
     # the whole life of the cluster: a worker that replaces a dead one connects later
     with dask.config.set(NO_DEBUG_LOGS):
@@ -116,13 +144,20 @@ def local_cluster(workers: int, scratch: Path) -> Iterator[LocalCluster]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
+                security=tls or None,
                 # no dashboard; the scheduler's health endpoint on a free loopback port
                 scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 local_directory=str(scratch),
                 silence_logs=logging.ERROR,
             )
         with local:
-            yield local
+            if tls:
+                _LOCAL_CREDENTIALS[local.scheduler_address] = local.security
+            try:
+                with dask.config.set(settings):
+                    yield local
+            finally:
+                _LOCAL_CREDENTIALS.pop(local.scheduler_address, None)
 
 
 @contextlib.contextmanager

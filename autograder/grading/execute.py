@@ -32,7 +32,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
 from autograder import runner
-from autograder.grading.dependencies import cells_to_run
+from autograder.grading import analysis
 from autograder.grading.judge import (
     BUFFERS,
     PREPARE_NUMPY,
@@ -69,8 +69,9 @@ def _is_test(cell: NotebookNode) -> bool:
     return bool(grading.get("grade", False) and not grading.get("solution", False))
 
 
-def needed_cells(nb: NotebookNode) -> set[int] | None:
-    """Indices of the code cells the grades depend on (None: all of them)."""
+def needed_cells(nb: NotebookNode, seconds: float = analysis.SECONDS) -> set[int] | None:
+    """Indices of the code cells the grades depend on (None: all of them, also when the
+    notebook is too large to analyse or the analysis takes more than ``seconds``)."""
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     required: set[int] = set()
     checked: set[str] = set()
@@ -80,7 +81,9 @@ def needed_cells(nb: NotebookNode) -> set[int] | None:
         checked |= {call.function for call in calls or ()}
         if grading_of(cell).get("solution") or grading_of(cell).get("grade"):
             required.add(position)  # the learner's answers and the test cells
-    run = cells_to_run([nb.cells[i].source for i in code], required, checked)
+    run = analysis.bounded_cells_to_run(
+        [nb.cells[i].source for i in code], required, checked, seconds
+    )
     return None if run is None else {code[position] for position in run}
 
 
@@ -91,6 +94,23 @@ NUMPY_STARTS = 3
 def _one_request(steps: list[str]) -> str:
     """Several steps as one kernel request, each going on whatever the one before did."""
     return "\n".join(f"try:\n    {step}\nexcept BaseException:\n    pass" for step in steps)
+
+
+#: student → (test cell, diagnosis) of every mistake the judge diagnosed while grading them
+#: (the worker takes them with the graded submission; the report counts only these)
+DIAGNOSED: dict[str, list[tuple[str, str]]] = {}
+
+
+def diagnoses(cell: NotebookNode, verdicts: list) -> list[tuple[str, str]]:
+    """(exercise, diagnosis) of each mistake in the judge's ``verdicts`` of a test cell."""
+    exercise = str(grading_of(cell).get("grade_id", "")).removeprefix("test_")
+    found = []
+    for verdict in verdicts:
+        named = [str(m) for m in verdict.mistakes]
+        if verdict.kind == "tensorflow_ops":
+            named.append("called TensorFlow inside a NumPy reimplementation")
+        found += [(exercise, diagnosis) for diagnosis in dict.fromkeys(named)]
+    return found
 
 
 @functools.cache
@@ -193,6 +213,7 @@ class ResilientExecute(OutputCap, Execute):
         self._replayed = 0
         self._numpy_starts = 0
         self._needed: set[int] | None = None
+        self._diagnosed: list[tuple[str, str]] = []
         self._flooded = False
         self._reset_cap()
 
@@ -200,7 +221,10 @@ class ResilientExecute(OutputCap, Execute):
         self._deadline = time.monotonic() + self.submission_seconds
         self._stopped = None
         self._replay, self._replayed, self._numpy_starts = [PREPARE_NUMPY], 0, 0
-        self._needed = None if self.every_cell else needed_cells(nb)
+        # the analysis counts against the submission's budget, as everything after it does
+        self._needed = None if self.every_cell else needed_cells(nb, self._left())
+        student = str(((resources or {}).get("nbgrader") or {}).get("student", ""))
+        self._diagnosed = DIAGNOSED.setdefault(student, [])
         try:
             with process_state.kept():  # nothing the judge did for it outlives the submission
                 return super().preprocess(nb, resources, km)
@@ -234,6 +258,7 @@ class ResilientExecute(OutputCap, Execute):
             full = functools.partial(self._run_in_kernel, index=index)
             self._flooded = False
             verdicts = judge().verdicts(calls, full, self._run_in_numpy, self._deadline)
+            self._diagnosed += diagnoses(cell, verdicts)
             cell.outputs = outputs_of(verdicts)
             if self._flooded:
                 note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"

@@ -30,7 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from autograder.grading import sandbox
+from autograder.grading import limits, sandbox
 
 WARM = {"full": "autograder.grading.warm", "numpy": "autograder.grading.numpy_kernel"}
 
@@ -146,6 +146,8 @@ def _kernel(sockets: Path, request: dict[str, Any], report: int) -> None:
         else:
             os.chdir(request["cwd"])
         sandbox.limit_memory(request["memory_mb"])
+        if request["isolate"]:  # its own user namespace: RLIMIT_NPROC counts its processes only
+            limits.per_process_limits()
         connection = dict(request["connection"], ip=str(sockets / kernel_id / "k"))
         connection_file = sockets / kernel_id / "kernel.json"
         connection_file.write_text(json.dumps(connection))

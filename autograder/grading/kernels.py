@@ -37,7 +37,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Type, Unicode
 
 from autograder import wire
-from autograder.grading import intake, sandbox
+from autograder.grading import intake, limits, sandbox
 from autograder.grading.forkserver import WARM as WARM_FLAVOURS
 from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
@@ -106,6 +106,11 @@ class ForkServer:
             self.view.forget_stage()
         if not ready:
             raise RuntimeError(f"the {flavour} fork server did not start (see the worker log)")
+
+    @property
+    def pid(self) -> int:
+        """The server's own process (bubblewrap's, when sandboxed): kernels are below it."""
+        return self._process.pid
 
     def kernel_folder(self, kernel: str) -> Path:
         """A new, empty folder for one kernel's sockets and connection file."""
@@ -217,6 +222,7 @@ class WarmProvisioner(LocalProvisioner):
     ).tag(config=True)
 
     _folder: Path | None = None
+    _group: limits.KernelGroup | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         server = fork_server(self.flavour, self.isolate)
@@ -245,6 +251,13 @@ class WarmProvisioner(LocalProvisioner):
             raise RuntimeError(f"the kernel did not start: {reply['error']}")
         self.process = ForkedProcess(server, reply["pid"])
         self.pid, self.pgid = reply["pid"], None
+        try:  # before any learner code runs in it
+            self._group = limits.confine(
+                server.pid, reply["pid"], self.memory_mb, self.isolate, self._folder.name
+            )
+        except Exception:
+            self.process.kill()
+            raise
         return self.connection_info
 
     async def kill(self, restart: bool = False) -> None:
@@ -264,6 +277,8 @@ class WarmProvisioner(LocalProvisioner):
 
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart)
+        if self._group is not None and not restart:
+            self._group.remove()
         if self._folder is not None and not restart:
             shutil.rmtree(self._folder, ignore_errors=True)
 

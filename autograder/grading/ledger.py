@@ -44,9 +44,19 @@ class Ledger:
         """Was this student last graded with the same fingerprint?"""
         return self.entries.get(student, {}).get("fingerprint") == current
 
-    def record(self, student: str, current: str, ok: bool, error: str) -> None:
-        """Remember the grading of ``student`` at fingerprint ``current``."""
+    def record(
+        self,
+        student: str,
+        current: str,
+        ok: bool,
+        error: str,
+        diagnosed: list[tuple[str, str]] = (),
+    ) -> None:
+        """Remember the grading of ``student`` at fingerprint ``current``, with the mistakes
+        the judge ``diagnosed`` in its test cells ((exercise, diagnosis) pairs)."""
         self.entries[student] = {"fingerprint": current, "ok": ok, "error": error}
+        if diagnosed:
+            self.entries[student]["diagnosed"] = [list(pair) for pair in diagnosed]
         self.path.parent.mkdir(exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.entries, indent=1, sort_keys=True))

@@ -10,9 +10,11 @@ gradebook holding that record, and grades there; it never sees the instructor's 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,9 @@ class Package:
     #: the gradebook's record of the assignment (see :func:`gradebook_record`)
     record: dict[str, Any]
     options: Options
+    #: the course's grading secret (:func:`course_secret`), mixed into the hidden cases' seeds
+    #: by the judge (not part of the private course: not in :attr:`key`)
+    secret: bytes = b""
 
     @functools.cached_property
     def key(self) -> str:
@@ -43,6 +48,32 @@ class Package:
             digest.update(name.encode() + b"\0" + data)
         digest.update(json.dumps([self.record, self.options.to_json()], sort_keys=True).encode())
         return digest.hexdigest()
+
+
+#: the course's grading secret, in the grader's own folder (gitignored, hidden from kernels)
+SECRET_FILE = "course_secret"
+
+
+def course_secret(course_root: Path) -> bytes:
+    """The course's grading secret: 32 random bytes made on first use, kept in ``.autograder/``.
+
+    Hidden cases are drawn from seeds that mix it in, so that learners who read the course
+    package cannot compute them in advance. It never goes into release/ or the package.
+    """
+    path = CourseLayout(course_root).grader_state / SECRET_FILE
+    with contextlib.suppress(FileNotFoundError):
+        secret = path.read_bytes()
+        if len(secret) >= 16:
+            return secret
+    path.parent.mkdir(exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(os.urandom(32))
+    with contextlib.suppress(FileExistsError):  # a concurrent run made it first: keep theirs
+        os.link(temporary, path)
+    temporary.unlink()
+    return path.read_bytes()
 
 
 def gradebook_record(gradebook: Any, assignment: str) -> dict[str, Any]:
@@ -89,7 +120,7 @@ def pack(course_root: Path, assignment: str, options: Options) -> Package:
     files = {name: data for name, data in source.files.items() if not name.endswith(".ipynb")}
     with open_gradebook(course_root, options.db_url or None) as gradebook:
         record = gradebook_record(gradebook, assignment)
-    return Package(assignment, config, files, record, options)
+    return Package(assignment, config, files, record, options, course_secret(course_root))
 
 
 def _fields(cell: dict[str, Any]) -> dict[str, Any]:

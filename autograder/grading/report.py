@@ -13,7 +13,6 @@ import base64
 import collections
 import html
 import io
-import json
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +25,6 @@ from autograder.grading.ledger import Ledger  # noqa: E402
 from autograder.grading.scan import Flag, scan_text  # noqa: E402
 from autograder.layout import CourseLayout  # noqa: E402
 from autograder.nbgrader_run import CellScore, read_scores  # noqa: E402
-from autograder.verdict import verdicts_of  # noqa: E402
 
 #: (where, why): what the report could not read
 Unread = list[tuple[str, str]]
@@ -52,32 +50,26 @@ def _png(figure: plt.Figure) -> str:
 def diagnosed_mistakes(
     course_root: Path, assignment: str, unread: Unread | None = None
 ) -> collections.Counter[tuple[str, str]]:
-    """(exercise, diagnosis) → how many autograded submissions show it (read from the verdicts).
+    """(exercise, diagnosis) → how many graded submissions show it.
 
-    A notebook or cell that cannot be read is skipped and noted in ``unread``.
+    Only the judge's verdicts of judged test cells count, as the grading worker returned
+    them (kept in the ledger): nothing a learner's cell printed, whatever it looks like.
+    An entry that cannot be read is skipped and noted in ``unread``.
     """
     unread = [] if unread is None else unread
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    for path in sorted(CourseLayout(course_root).autograded.glob(f"*/{assignment}/*.ipynb")):
-        where = f"autograded/{path.parts[-3]}/{path.name}"
+    for student, entry in sorted(Ledger(course_root, assignment).entries.items()):
         try:
-            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            if not isinstance(cells, list):
-                raise ValueError("its cells are not a list")
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            unread.append((where, _why(error)))
+            if not entry.get("ok"):
+                continue
+            found = {
+                (str(exercise), str(diagnosis))
+                for exercise, diagnosis in entry.get("diagnosed", [])
+            }
+        except (AttributeError, TypeError, ValueError) as error:
+            unread.append((f"ledger, {student}", f"diagnoses not readable ({_why(error)})"))
             continue
-        for index, cell in enumerate(cells):
-            try:
-                grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
-                for verdict in verdicts_of(cell):
-                    found = [str(m) for m in verdict.mistakes]
-                    if verdict.kind == "tensorflow_ops":
-                        found.append("called TensorFlow inside a NumPy reimplementation")
-                    for diagnosis in dict.fromkeys(found):
-                        counts[(grade_id.removeprefix("test_"), diagnosis)] += 1
-            except (AttributeError, TypeError, ValueError, KeyError) as error:
-                unread.append((f"{where}, cell {index}", f"verdict not readable ({_why(error)})"))
+        counts.update(found)
     return counts
 
 

@@ -45,6 +45,8 @@ class Graded:
     autograded: dict[str, bytes] = field(default_factory=dict)
     #: feedback/<student>/<assignment>/'s files
     feedback: dict[str, bytes] = field(default_factory=dict)
+    #: (exercise, diagnosis) of each mistake the judge diagnosed in a judged test cell
+    diagnosed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def nbgrader_config(course_root: Path, options: Options) -> Config:
@@ -67,6 +69,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
     from autograder.grading.feedback import HideHiddenTests
     from autograder.grading.intake import STAGED, PrivateWorkdir
     from autograder.grading.sanitize import (
+        BoundFeedback,
         DropEmptyNbgraderMetadata,
         SanitizeFeedback,
         clean_html,
@@ -103,6 +106,7 @@ def nbgrader_config(course_root: Path, options: Options) -> Config:
         CheckCellMetadata,
     ]
     config.GenerateFeedback.preprocessors = [
+        BoundFeedback,
         HideHiddenTests,
         GetGrades,
         SanitizeFeedback,
@@ -219,10 +223,14 @@ class PrivateCourse:
         """Autograde one submission's files; return what nbgrader wrote, as data."""
         started = time.perf_counter()
         layout = CourseLayout(self.root)
+        from autograder.grading.execute import DIAGNOSED
+
         intake.stage(self.root, self.assignment, student, files)
+        DIAGNOSED.pop(student, None)
         try:
             result = self.api.autograde(self.assignment, student, force=True, create=True)
             graded = Graded(student, bool(result["success"]), _last_error(result))
+            graded.diagnosed = DIAGNOSED.pop(student, [])
             if graded.ok and self.options.feedback:
                 made = self.api.generate_feedback(self.assignment, student, force=True)
                 if made["success"]:
@@ -258,8 +266,11 @@ def _private_course(package: Package) -> PrivateCourse:
 
 def grade_submission(package: Package, student: str, files: dict[str, bytes]) -> Graded:
     """The task: grade one student's submitted files (this worker warms up on its first)."""
+    from autograder.registry import course_secret
+
     WARMTH.wait(package.options.isolate)
-    return _private_course(package).grade(student, files)
+    with course_secret(package.secret):
+        return _private_course(package).grade(student, files)
 
 
 def _last_error(result: dict) -> str:
