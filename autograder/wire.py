@@ -2,12 +2,14 @@
 
 Only data crosses: ``None``, booleans, numbers, strings, lists, tuples, dicts, NumPy arrays
 and scalars (as ``.npy`` read with ``allow_pickle=False``), NumPy generators (their
-bit-generator state) and, from the learner's side, a description of any other object
+bit-generator state), the course's functions of :mod:`course.functions` (by name: each side
+calls its own copy) and, from the learner's side, a description of any other object
 (its type's name). Nothing is ever unpickled or evaluated, and :func:`loads` refuses
 documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`.
 An array's ``.npy`` is either in the JSON (base64) or, from :func:`dumps_split`, one of
 the binary buffers that travel beside it (a kernel's results cross as ZeroMQ frames).
-Imports only NumPy: it runs inside kernels where TensorFlow is absent.
+Imports only NumPy (and the NumPy-only :mod:`course.functions`): it runs inside kernels where
+TensorFlow is absent.
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ def encode(value: Any, depth: int = 0, buffers: list[bytes] | None = None) -> An
         return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if isinstance(value, np.random.Generator):
         return {"$": "generator", "state": value.bit_generator.state}
+    if callable(value) and getattr(value, "__module__", None) == "course.functions":
+        from course.functions import name_of
+
+        if name_of(value) is not None:
+            return {"$": "function", "name": name_of(value)}
     if isinstance(value, tuple | list):
         items = [encode(v, depth + 1, buffers) for v in value]
         return {"$": "tuple", "items": items} if isinstance(value, tuple) else items
@@ -129,6 +136,8 @@ def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
         return float(str(data.get("v")))
     if tag == "generator":
         return _generator(data.get("state"))
+    if tag == "function":
+        return _function(data.get("name"))
     if tag == "tuple":
         return tuple(decode(item, depth + 1, buffers) for item in data.get("items", []))
     if tag == "dict":
@@ -139,6 +148,14 @@ def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
     if tag == "opaque":
         return Opaque(str(data.get("type", "object"))[:100], str(data.get("text", ""))[:300])
     raise WireError(f"unknown tag {tag!r}")
+
+
+def _function(name: Any) -> Any:
+    from course.functions import FUNCTIONS
+
+    if not isinstance(name, str) or name not in FUNCTIONS:
+        raise WireError(f"no course function {name!r}")
+    return FUNCTIONS[name]
 
 
 def _key(value: Any) -> Any:
