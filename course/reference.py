@@ -22,7 +22,7 @@ def derivative(name: str, x: Any, **kwargs: Any) -> np.ndarray:
 def softmax_jacobian(x: Any) -> np.ndarray:
     """The Jacobian of ``keras.activations.softmax`` at a vector ``x``, from tf.GradientTape."""
     logits = tf.constant(as_float32(x)[None, :])
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(persistent=True) as tape:  # an eager jacobian without tf.function
         tape.watch(logits)
         probabilities = keras.activations.softmax(logits)
     return to_numpy(tape.jacobian(probabilities, logits, experimental_use_pfor=False))[0, :, 0, :]

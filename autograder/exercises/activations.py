@@ -458,7 +458,7 @@ GELU_DERIVATIVE = elementwise_exercise(
 
 def _softmax_jacobian_reference(x: Any) -> np.ndarray:
     tensor = tf.constant(as_float32(x)[None, :])
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(persistent=True) as tape:  # an eager jacobian without tf.function
         tape.watch(tensor)
         output = keras.activations.softmax(tensor)
     return to_numpy(tape.jacobian(output, tensor, experimental_use_pfor=False))[0, :, 0, :]

@@ -117,10 +117,11 @@ def gradient_scaling_mistakes(elementwise: Elementwise, summed: bool) -> tuple[M
     """The wrong scalings every loss gradient can suffer from (1/N, 1/D, sample weights)."""
 
     def slip(hint: str, **switches: bool) -> Mistake:
+        switches = {"summed": summed, **switches}
         return Mistake(
             hint,
             produces=lambda y_true, y_pred, sample_weight=None: scaled_gradient(
-                elementwise, y_true, y_pred, sample_weight, summed=summed, **switches
+                elementwise, y_true, y_pred, sample_weight, **switches
             ),
         )
 
