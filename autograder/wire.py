@@ -3,13 +3,14 @@
 Only data crosses: ``None``, booleans, numbers, strings, lists, tuples, dicts, NumPy arrays
 and scalars (as ``.npy`` read with ``allow_pickle=False``), arrays of Python objects
 (element by element), NumPy generators (their bit-generator state and seed sequence, so that
-``spawn`` gives the same children on both sides) and, from the learner's side, a description
-of any other object (its type's name). Nothing is ever unpickled or evaluated, and
-:func:`loads` refuses documents larger than :data:`MAX_BYTES` or nested deeper than
+``spawn`` gives the same children on both sides), the course's functions of
+:mod:`course.functions` (by name: each side calls its own copy) and, from the learner's side,
+a description of any other object (its type's name). Nothing is ever unpickled or evaluated,
+and :func:`loads` refuses documents larger than :data:`MAX_BYTES` or nested deeper than
 :data:`MAX_DEPTH`. An array's ``.npy`` is either in the JSON (base64) or, from
 :func:`dumps_split`, one of the binary buffers that travel beside it (a kernel's results
-cross as ZeroMQ frames). Imports only NumPy: it runs inside kernels where TensorFlow is
-absent.
+cross as ZeroMQ frames). Imports only NumPy (and the NumPy-only :mod:`course.functions`): it
+runs inside kernels where TensorFlow is absent.
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ def encode(value: Any, depth: int = 0, buffers: list[bytes] | None = None) -> An
             "children": int(seed.n_children_spawned),
         }
         return {"$": "generator", "state": value.bit_generator.state, "seed": seeds}
+    if callable(value) and getattr(value, "__module__", None) == "course.functions":
+        from course.functions import name_of
+
+        if name_of(value) is not None:
+            return {"$": "function", "name": name_of(value)}
     if isinstance(value, tuple | list):
         items = [encode(v, depth + 1, buffers) for v in value]
         return {"$": "tuple", "items": items} if isinstance(value, tuple) else items
@@ -173,6 +179,8 @@ def decode(data: Any, depth: int = 0, buffers: Sequence[bytes] = ()) -> Any:
         return _generator(data.get("state"), data.get("seed"))
     if tag == "objects":
         return _objects(data, depth, buffers)
+    if tag == "function":
+        return _function(data.get("name"))
     if tag == "tuple":
         return tuple(decode(item, depth + 1, buffers) for item in data.get("items", []))
     if tag == "dict":
@@ -194,6 +202,14 @@ def _objects(data: dict[str, Any], depth: int, buffers: Sequence[bytes]) -> np.n
     array = np.empty(len(items), dtype=object)
     array[:] = [decode(item, depth + 1, buffers) for item in items]
     return array.reshape(shape)
+
+
+def _function(name: Any) -> Any:
+    from course.functions import FUNCTIONS
+
+    if not isinstance(name, str) or name not in FUNCTIONS:
+        raise WireError(f"no course function {name!r}")
+    return FUNCTIONS[name]
 
 
 def _key(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.references import keras, keras_elementwise, keras_gradient
+from autograder.references import as_float32, keras, keras_elementwise, keras_gradient, tf, to_numpy
 
 
 def activation(name: str, x: Any, **kwargs: Any) -> np.ndarray:
@@ -17,3 +17,12 @@ def activation(name: str, x: Any, **kwargs: Any) -> np.ndarray:
 def derivative(name: str, x: Any, **kwargs: Any) -> np.ndarray:
     """The elementwise derivative of ``keras.activations.<name>`` from tf.GradientTape."""
     return keras_gradient(getattr(keras.activations, name))(x, **kwargs)
+
+
+def softmax_jacobian(x: Any) -> np.ndarray:
+    """The Jacobian of ``keras.activations.softmax`` at a vector ``x``, from tf.GradientTape."""
+    logits = tf.constant(as_float32(x)[None, :])
+    with tf.GradientTape(persistent=True) as tape:  # an eager jacobian without tf.function
+        tape.watch(logits)
+        probabilities = keras.activations.softmax(logits)
+    return to_numpy(tape.jacobian(probabilities, logits, experimental_use_pfor=False))[0, :, 0, :]

@@ -13,9 +13,20 @@ from typing import Any
 import numpy as np
 
 from autograder.compare import non_finite_where_finite
-from autograder.inputs import elementwise_hidden, elementwise_visible
+from autograder.inputs import EXTREMES, elementwise_hidden, elementwise_visible
 from autograder.mistakes.activations import as_float64, naive_sigmoid, whole_array_softmax
-from autograder.references import keras, keras_elementwise, keras_gradient
+from autograder.mistakes.gradients import (
+    SELU_SCALE,
+    elu_derivative_one_at_zero,
+    elu_derivative_without_alpha,
+    gelu_derivative_swapped,
+    normal_cdf,
+    selu_derivative_negative_at_zero,
+    selu_derivative_without_scale,
+    sigmoid64,
+    softmax_vector,
+)
+from autograder.references import as_float32, keras, keras_elementwise, keras_gradient, tf, to_numpy
 from autograder.registry import Case, Exercise, Mistake
 
 
@@ -347,6 +358,168 @@ OUTPUT_ACTIVATION = Exercise(
     ),
 )
 
+# ----------------------------------------------------------------------------- backward passes
+
+
+def _keras_elu(x: Any, alpha: float = 1.0) -> Any:
+    return keras.activations.elu(x, alpha=alpha)
+
+
+ELU_DERIVATIVE = elementwise_exercise(
+    "elu_derivative",
+    _keras_elu,
+    "the gradient of keras.activations.elu (tf.GradientTape)",
+    derivative=True,
+    variants=({}, {"alpha": 0.5}),
+    mistakes=(
+        Mistake(
+            "the negative branch's derivative is alpha · e^x: alpha is missing.",
+            produces=elu_derivative_without_alpha,
+        ),
+        Mistake(
+            "at x = 0 Keras's gradient is that of the negative branch, alpha · e^0 = alpha "
+            "(x > 0 → 1, otherwise alpha · e^x), not 1.",
+            produces=elu_derivative_one_at_zero,
+        ),
+    ),
+)
+#: Keras's SELU computes e^x - 1 in float32 and takes the gradient's positive branch where that
+#: is >= 0, so at x = -1e-8 (where e^x rounds to 1) it gives λ: a float32 artefact, left out.
+_SELU_EXTREMES = EXTREMES[np.abs(EXTREMES) != 1e-8]
+SELU_DERIVATIVE = Exercise(
+    name="selu_derivative",
+    reference=keras_gradient(keras.activations.selu),
+    reference_name="the gradient of keras.activations.selu (tf.GradientTape)",
+    visible=elementwise_visible,
+    hidden=lambda rng: elementwise_hidden(rng, extremes=_SELU_EXTREMES),
+    mistakes=(
+        Mistake(
+            f"at x = 0 Keras's gradient is λ ≈ {SELU_SCALE:.4f} (x >= 0 → λ, "
+            "otherwise λ · alpha · e^x), not λ · alpha.",
+            produces=selu_derivative_negative_at_zero,
+        ),
+        Mistake(
+            f"both branches are multiplied by the scale λ ≈ {SELU_SCALE:.4f}.",
+            produces=selu_derivative_without_scale,
+        ),
+    ),
+)
+SOFTPLUS_DERIVATIVE = elementwise_exercise(
+    "softplus_derivative",
+    keras.activations.softplus,
+    "the gradient of keras.activations.softplus (tf.GradientTape)",
+    derivative=True,
+    mistakes=(
+        overflows(
+            "e^x / (1 + e^x) is inf/inf = NaN for large x: the derivative of softplus is "
+            "the sigmoid, computed stably."
+        ),
+        Mistake(
+            "that is softplus itself; its derivative is σ(x).",
+            produces=lambda x: np.logaddexp(0.0, as_float64(x)),
+        ),
+    ),
+)
+SWISH_DERIVATIVE = elementwise_exercise(
+    "swish_derivative",
+    keras.activations.silu,
+    "the gradient of keras.activations.silu (swish) (tf.GradientTape)",
+    derivative=True,
+    mistakes=(
+        Mistake(
+            "product rule: (x · σ(x))' = σ(x) + x · σ'(x); you kept only σ(x).",
+            produces=sigmoid64,
+        ),
+        Mistake(
+            "product rule: (x · σ(x))' = σ(x) + x · σ'(x); you kept only x · σ'(x).",
+            produces=lambda x: as_float64(x) * sigmoid64(x) * (1 - sigmoid64(x)),
+        ),
+    ),
+)
+
+
+def _keras_gelu(x: Any, approximate: bool = False) -> Any:
+    return keras.activations.gelu(x, approximate=approximate)
+
+
+GELU_DERIVATIVE = elementwise_exercise(
+    "gelu_derivative",
+    _keras_gelu,
+    "the gradient of keras.activations.gelu (tf.GradientTape)",
+    derivative=True,
+    variants=({}, {"approximate": True}),
+    mistakes=(
+        Mistake(
+            "exact and approximate are swapped: approximate=False differentiates x · Φ(x), "
+            "approximate=True the tanh form.",
+            produces=gelu_derivative_swapped,
+        ),
+        Mistake(
+            "product rule: (x · Φ(x))' = Φ(x) + x · φ(x); you kept only Φ(x).",
+            produces=lambda x, approximate=False: normal_cdf(x),
+        ),
+    ),
+)
+
+
+def _softmax_jacobian_reference(x: Any) -> np.ndarray:
+    tensor = tf.constant(as_float32(x)[None, :])
+    with tf.GradientTape(persistent=True) as tape:  # an eager jacobian without tf.function
+        tape.watch(tensor)
+        output = keras.activations.softmax(tensor)
+    return to_numpy(tape.jacobian(output, tensor, experimental_use_pfor=False))[0, :, 0, :]
+
+
+def _softmax_jacobian_visible() -> list[Case]:
+    return [
+        Case((np.array([1.0, 2.0, 3.0]),), why="three logits"),
+        Case((np.zeros(4, dtype=np.float32),), why="four equal logits (float32)"),
+    ]
+
+
+def _softmax_jacobian_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((rng.normal(0, 2, size=5),), why="random float64 (5,)"),
+        Case((rng.normal(0, 2, size=10).astype(np.float32),), why="random float32 (10,)"),
+        Case((np.array([1000.0, 1001.0, 1002.0]),), why="large logits"),
+        Case((np.array([-1e4, 0.0, 1e4, 3.0]),), why="extreme logits"),
+        Case((np.array([0.7]),), why="a single logit"),
+        Case((rng.normal(0, 2, size=4).round(3).tolist(),), why="Python list"),
+    ]
+
+
+SOFTMAX_JACOBIAN = Exercise(
+    name="softmax_jacobian",
+    reference=_softmax_jacobian_reference,
+    reference_name="the Jacobian of keras.activations.softmax (tf.GradientTape.jacobian)",
+    visible=_softmax_jacobian_visible,
+    hidden=_softmax_jacobian_hidden,
+    mistakes=(
+        overflows(
+            "np.exp(x) overflows for large logits: compute p = softmax(x) with the max "
+            "subtracted first, then the Jacobian from p."
+        ),
+        Mistake(
+            "that is diag(p) alone: every output depends on every logit through the "
+            "normalisation, so subtract the outer product p pᵀ.",
+            produces=lambda x: np.diag(softmax_vector(x)),
+        ),
+        Mistake(
+            "that is only the diagonal p_i(1 - p_i); off the diagonal J[i, j] = -p_i p_j.",
+            produces=lambda x: np.diag(softmax_vector(x) * (1 - softmax_vector(x))),
+        ),
+    ),
+)
+
+BACKWARD = (
+    ELU_DERIVATIVE,
+    SELU_DERIVATIVE,
+    SOFTPLUS_DERIVATIVE,
+    SWISH_DERIVATIVE,
+    GELU_DERIVATIVE,
+    SOFTMAX_JACOBIAN,
+)
+
 EXERCISES = (
     SIGMOID,
     TANH,
@@ -364,4 +537,5 @@ EXERCISES = (
     RELU_DERIVATIVE,
     LEAKY_RELU_DERIVATIVE,
     OUTPUT_ACTIVATION,
+    *BACKWARD,
 )

@@ -18,6 +18,12 @@ import numpy as np
 from autograder.compare import non_finite_where_finite
 from autograder.inputs import EXTREMES
 from autograder.mistakes.activations import as_float64
+from autograder.mistakes.gradients import (
+    gradient_scaling_mistakes,
+    scaled_gradient,
+    sigmoid64,
+    softmax_rows,
+)
 from autograder.mistakes.huber import numpy_huber
 from autograder.mistakes.losses import (
     EPSILON,
@@ -1117,6 +1123,167 @@ SOFTMAX_CROSS_ENTROPY_WITH_LOGITS = Exercise(
     ),
 )
 
+# ----------------------------------------------------------------------------- backward passes
+
+
+def _keras_loss_gradient(cls: type, **options: Any) -> Callable[..., np.ndarray]:
+    """tf.GradientTape: d cls(**options)(y_true, y_pred, sample_weight) / d y_pred."""
+
+    def reference(y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
+        weights = None if sample_weight is None else as_float32(sample_weight)
+        predictions = tf.constant(as_float32(y_pred))
+        with tf.GradientTape() as tape:
+            tape.watch(predictions)
+            loss = cls(**options)(as_float32(y_true), predictions, sample_weight=weights)
+        return to_numpy(tape.gradient(loss, predictions))
+
+    return reference
+
+
+def _gradient_cases(
+    rng: np.random.Generator, draw: Callable[[tuple[int, ...]], tuple[Any, Any]], width: int
+) -> list[Case]:
+    """Hidden cases of a loss gradient: ``draw(shape)`` gives ``(y_true, y_pred)`` of that shape."""
+    return [
+        Case(draw((5, 3)), why="random float64 (5, 3)"),
+        Case(
+            tuple(np.asarray(a, dtype=np.float32) for a in draw((4, 2))),
+            {"sample_weight": _weights(rng, (4,))},
+            why="float32 (4, 2), weights (4,) with a zero",
+        ),
+        Case(
+            draw((6, width)),
+            {"sample_weight": _weights(rng, (6, 1))},
+            why=f"(6, {width}) with weights of shape (6, 1): one per sample",
+        ),
+        Case(
+            draw((2, 3, 4)),
+            {"sample_weight": _weights(rng, (2, 3), zeros=2)},
+            why="(2, 3, 4) with per-timestep weights (2, 3)",
+        ),
+        Case(tuple(np.asarray(a).tolist() for a in draw((3, 2))), why="Python nested lists"),
+    ]
+
+
+_GRADIENT_VISIBLE_WEIGHTS = np.array([1.0, 0.0, 0.5])
+
+
+def _gradient_visible(y_true: Any, y_pred: Any) -> list[Case]:
+    return [
+        Case((y_true, y_pred), why="three samples of two outputs"),
+        Case(
+            (y_true, y_pred),
+            {"sample_weight": _GRADIENT_VISIBLE_WEIGHTS},
+            why="weights [1, 0, 0.5]: the zero still counts in 1/M",
+        ),
+    ]
+
+
+def _gradient_exercise(
+    name: str,
+    cls: type,
+    reference_name: str,
+    visible: tuple[Any, Any],
+    draw: Callable[[np.random.Generator], Callable[[tuple[int, ...]], tuple[Any, Any]]],
+    elementwise: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    mistakes: tuple[Mistake, ...],
+) -> Exercise:
+    """A loss gradient wrt the predictions (or logits); ``elementwise`` is its term per element."""
+    summed = name.startswith("categorical")
+    return Exercise(
+        name=name,
+        reference=_keras_loss_gradient(cls, **({"from_logits": True} if "logits" in name else {})),
+        reference_name=reference_name,
+        params=("y_true", "y_pred" if "logits" not in name else "logits"),
+        visible=lambda: _gradient_visible(*visible),
+        hidden=lambda rng: _gradient_cases(rng, draw(rng), width=3 if summed else 1),
+        mistakes=mistakes + gradient_scaling_mistakes(elementwise, summed),
+    )
+
+
+def _regression_draw(rng: np.random.Generator) -> Callable[[tuple[int, ...]], tuple[Any, Any]]:
+    return lambda shape: (_exact32(rng.normal(0, 2, shape)), _exact32(rng.normal(0, 2, shape)))
+
+
+def _binary_draw(rng: np.random.Generator) -> Callable[[tuple[int, ...]], tuple[Any, Any]]:
+    return lambda shape: (
+        rng.integers(0, 2, shape).astype(np.float64),
+        _exact32(rng.normal(0, 3, shape)),
+    )
+
+
+def _categorical_draw(rng: np.random.Generator) -> Callable[[tuple[int, ...]], tuple[Any, Any]]:
+    def draw(shape: tuple[int, ...]) -> tuple[Any, Any]:
+        """One-hot labels, soft ones (summing to 1) for two classes."""
+        labels = _one_hot(rng, shape)
+        if shape[-1] == 2:
+            labels = _exact32(rng.dirichlet(np.ones(2), size=shape[:-1]))
+        return labels, _exact32(rng.normal(0, 3, shape))
+
+    return draw
+
+
+def _gradient_slip(elementwise: Callable[[np.ndarray, np.ndarray], np.ndarray], summed: bool):
+    """A wrong gradient: a wrong term per element, scaled the Keras way."""
+    return lambda y_true, y_pred, sample_weight=None: scaled_gradient(
+        elementwise, y_true, y_pred, sample_weight, summed=summed
+    )
+
+
+MSE_GRADIENT = _gradient_exercise(
+    "mse_gradient",
+    keras.losses.MeanSquaredError,
+    "the gradient of keras.losses.MeanSquaredError() wrt y_pred (tf.GradientTape)",
+    ([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0]], [[0.5, 1.0], [1.0, 3.0], [2.0, 1.0]]),
+    _regression_draw,
+    lambda y, p: 2.0 * (p - y),
+    mistakes=(
+        Mistake(
+            "the derivative of (ŷ - y)² is 2(ŷ - y): the factor 2 is missing.",
+            produces=_gradient_slip(lambda y, p: p - y, summed=False),
+        ),
+        Mistake(
+            "sign: the gradient with respect to the prediction is 2(ŷ - y), not 2(y - ŷ).",
+            produces=_gradient_slip(lambda y, p: 2.0 * (y - p), summed=False),
+        ),
+    ),
+)
+BCE_LOGITS_GRADIENT = _gradient_exercise(
+    "binary_crossentropy_logits_gradient",
+    keras.losses.BinaryCrossentropy,
+    "the gradient of keras.losses.BinaryCrossentropy(from_logits=True) wrt the logits "
+    "(tf.GradientTape)",
+    ([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], [[-1.0, 2.0], [0.5, -3.0], [4.0, 0.0]]),
+    _binary_draw,
+    lambda y, z: sigmoid64(z) - y,
+    mistakes=(
+        Mistake(
+            "that is z - y: the logits go through the sigmoid first, σ(z) - y.",
+            produces=_gradient_slip(lambda y, z: z - y, summed=False),
+        ),
+    ),
+)
+CCE_LOGITS_GRADIENT = _gradient_exercise(
+    "categorical_crossentropy_logits_gradient",
+    keras.losses.CategoricalCrossentropy,
+    "the gradient of keras.losses.CategoricalCrossentropy(from_logits=True) wrt the logits "
+    "(tf.GradientTape)",
+    (
+        [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]],
+        [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 2.0, 2.0]],
+    ),
+    _categorical_draw,
+    lambda y, z: softmax_rows(z) - y,
+    mistakes=(
+        Mistake(
+            "that is σ(z) - y, each logit on its own: categorical cross-entropy couples the "
+            "classes through the softmax, softmax(z) - y.",
+            produces=_gradient_slip(lambda y, z: sigmoid64(z) - y, summed=True),
+        ),
+    ),
+)
+
+BACKWARD = (MSE_GRADIENT, BCE_LOGITS_GRADIENT, CCE_LOGITS_GRADIENT)
 
 EXERCISES = (
     MEAN_SQUARED_ERROR,
@@ -1132,4 +1299,5 @@ EXERCISES = (
     KL_DIVERGENCE,
     SIGMOID_CROSS_ENTROPY_WITH_LOGITS,
     SOFTMAX_CROSS_ENTROPY_WITH_LOGITS,
+    *BACKWARD,
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.judges.gradients import judge_gradients
 from autograder.judges.models import (
     N_INPUTS,
     NETWORK,
@@ -24,8 +25,9 @@ from autograder.judges.models import (
     never_crash,
 )
 from autograder.mistakes.activations import ACTIVATIONS
-from autograder.references import as_float32, keras, to_numpy
-from autograder.registry import Case, Exercise, Mistake
+from autograder.mistakes.propagation import dense_backward
+from autograder.references import as_float32, keras, tf, to_numpy
+from autograder.registry import DEFAULT_ATOL, DEFAULT_RTOL, Case, Exercise, Mistake
 
 #: Reading a Keras weight dispatches exactly these ops; neither computes anything.
 READ_WEIGHT_OPS = frozenset({"ReadVariableOp", "Identity"})
@@ -523,6 +525,121 @@ NUMPY_FORWARD = Exercise(
 )
 
 
+# ---------------------------------------------------------------- a Dense layer's backward pass
+
+
+def _dense_backward_reference(
+    x: Any, kernel: Any, bias: Any, upstream: Any, activation: str = "linear"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """tf.GradientTape's gradients of sum(upstream * Dense(x)) for a float64 Keras Dense."""
+    kernel = np.asarray(kernel, dtype=np.float64)
+    layer = keras.layers.Dense(
+        kernel.shape[1], activation=activation, use_bias=bias is not None, dtype="float64"
+    )
+    layer.build((None, kernel.shape[0]))
+    layer.set_weights([kernel] if bias is None else [kernel, np.asarray(bias, dtype=np.float64)])
+    inputs = tf.constant(np.asarray(x, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        total = tf.reduce_sum(tf.constant(np.asarray(upstream, dtype=np.float64)) * layer(inputs))
+    variables = [inputs, layer.kernel] + ([layer.bias] if bias is not None else [])
+    gradients = [to_numpy(g) for g in tape.gradient(total, variables)]
+    return gradients[0], gradients[1], gradients[2] if bias is not None else None
+
+
+def _dense_backward_visible() -> list[Case]:
+    x = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, -1.0]])
+    kernel = np.array([[0.5, -1.0], [0.25, 0.75], [-1.5, 0.5]])
+    bias = np.array([0.5, -0.25])
+    upstream = np.array([[1.0, -0.5], [0.25, 2.0]])
+    square = np.array([[1.0, -0.5, 0.25], [0.5, 1.0, -1.0], [-0.25, 0.75, 0.5]])
+    up3 = np.array([[0.5, -1.0, 1.0], [2.0, 0.25, -0.5]])
+    return [  # the square kernel first: a transpose on the wrong side gives values, not an error
+        Case((x, square, None, up3), {"activation": "tanh"}, why="square kernel, no bias (None)"),
+        Case((x, kernel, bias, upstream), why="default activation (linear)"),
+        Case((x, kernel, bias, upstream), {"activation": "relu"}, why="relu"),
+        Case((x, kernel, bias, upstream), {"activation": "sigmoid"}, why="sigmoid"),
+        Case((x, kernel, bias, upstream), {"activation": "softmax"}, why="softmax over the units"),
+    ]
+
+
+def _dense_backward_hidden(rng: np.random.Generator) -> list[Case]:
+    def case(shape, units, activation, why, bias=True, dtype=np.float64):
+        n_in = shape[-1]
+        return Case(
+            (
+                rng.normal(0, 1, size=shape).astype(dtype),
+                rng.normal(0, 0.7, size=(n_in, units)).astype(dtype),
+                rng.normal(0, 0.5, size=units).astype(dtype) if bias else None,
+                rng.normal(0, 1, size=(*shape[:-1], units)).astype(dtype),
+            ),
+            {"activation": activation},
+            why=why,
+        )
+
+    cases = [
+        case((6, int(rng.integers(2, 7))), int(rng.integers(2, 7)), a, f"random float64, {a}")
+        for a in ("linear", "relu", "sigmoid", "tanh", "softmax")
+    ]
+    return cases + [
+        case((4, 5), 5, "relu", "float32, square kernel", dtype=np.float32),
+        case((2, 3, 4), 3, "softmax", "3-D input: Dense acts on the last axis"),
+        case((2, 3, 4), 2, "tanh", "3-D input, tanh"),
+        case((3, 5), 2, "sigmoid", "no bias (None)", bias=False),
+        case((1, 4), 1, "relu", "one example, one unit"),
+    ]
+
+
+def _dense_slip(**switches: Any) -> Callable[..., Any]:
+    return lambda x, kernel, bias, upstream, activation="linear": dense_backward(
+        x, kernel, bias, upstream, activation, **switches
+    )
+
+
+DENSE_BACKWARD = Exercise(
+    name="dense_backward",
+    reference=_dense_backward_reference,
+    reference_name="tf.GradientTape on a float64 keras.layers.Dense with that kernel, bias "
+    "and activation",
+    visible=_dense_backward_visible,
+    hidden=_dense_backward_hidden,
+    params=("x", "kernel", "bias", "upstream"),
+    judge=judge_gradients(("dx", "dkernel", "dbias"), DEFAULT_RTOL, DEFAULT_ATOL),
+    mistakes=(
+        Mistake(
+            "transpose on the wrong side: dkernel = xᵀ δ, shape (inputs, units) like the "
+            "kernel, not δᵀ x.",
+            produces=_dense_slip(kernel_transposed=True),
+        ),
+        Mistake(
+            "transpose on the wrong side: dx = δ Wᵀ, shape (batch, inputs) like x, not δ W.",
+            produces=_dense_slip(input_transposed=True),
+        ),
+        Mistake(
+            "the bias is shared by every example: dbias sums δ over the batch (every axis "
+            "but the last).",
+            produces=_dense_slip(bias_summed=False),
+        ),
+        Mistake(
+            "the activation's derivative is missing: δ = upstream ⊙ f'(z) before the "
+            "products with x and W.",
+            produces=_dense_slip(slope="none"),
+        ),
+        Mistake(
+            "the activation's derivative was taken at the output f(z): take it at the "
+            "pre-activation z = x W + b.",
+            produces=_dense_slip(slope="output"),
+        ),
+        Mistake(
+            "softmax is not elementwise: δ = p ⊙ (g - Σⱼ gⱼ pⱼ) (the Jacobian-vector "
+            "product), not g ⊙ p(1 - p).",
+            produces=_dense_slip(slope="diagonal"),
+        ),
+    ),
+)
+
+BACKWARD = (DENSE_BACKWARD,)
+
 EXERCISES = (
     BUILD_SEQUENTIAL_MODEL,
     BUILD_FUNCTIONAL_MODEL,
@@ -531,4 +648,5 @@ EXERCISES = (
     MLP_PARAM_COUNT,
     DENSE_FORWARD,
     NUMPY_FORWARD,
+    *BACKWARD,
 )

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.compare import non_finite_where_finite
+from autograder.judges.gradients import judge_gradients
 from autograder.judges.models import Functional
 from autograder.judges.training import (
     ContractOutcome,
@@ -37,8 +39,10 @@ from autograder.judges.training import (
     train,
 )
 from autograder.mistakes import huber
-from autograder.references import as_float32, keras, to_numpy
-from autograder.registry import Case, Exercise, Mistake
+from autograder.mistakes.gradients import mlp_gradients, numerical_gradient
+from autograder.references import as_float32, keras, tf, to_numpy
+from autograder.registry import DEFAULT_ATOL, DEFAULT_RTOL, Case, Exercise, Mistake
+from course import functions
 from course.datasets import Split, digits_data, line_data, regression_data
 
 # ----------------------------------------------------------------------------- fit_line
@@ -674,4 +678,273 @@ HUBER_LOSS = Exercise(
 )
 
 
-EXERCISES = (FIT_LINE, BUILD_REGRESSION_MLP, BUILD_DIGITS_CLASSIFIER, TO_HINGE_LABELS, HUBER_LOSS)
+# ----------------------------------------------------------------------------- backward passes
+
+
+def _tf_twin(name: str) -> Callable[[Any], Any]:
+    """The TensorFlow twin of a function of :mod:`course.functions`."""
+    twins = {
+        "sum_of_squares": lambda t: tf.reduce_sum(t**2),
+        "log_sum_exp": lambda t: tf.reduce_logsumexp(t),
+        "weighted_sines": lambda t: tf.reduce_sum(
+            tf.reshape(tf.range(1, tf.size(t) + 1, dtype=t.dtype), tf.shape(t)) * tf.sin(t)
+        ),
+        "tanh_of_sum": lambda t: tf.tanh(tf.reduce_sum(t)) ** 2,
+    }
+    return twins[name]
+
+
+def _numerical_gradient_reference(f: Any, x: Any, eps: float = 1e-5) -> np.ndarray:
+    """The exact gradient of ``f``'s TensorFlow twin, in float64, from tf.GradientTape."""
+    tensor = tf.constant(np.asarray(x, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        tape.watch(tensor)
+        value = _tf_twin(f.__name__)(tensor)
+    return to_numpy(tape.gradient(value, tensor))
+
+
+def _numerical_gradient_visible() -> list[Case]:
+    return [
+        Case((functions.sum_of_squares, np.array([1.0, -2.0, 0.5])), why="Σ x², gradient 2x"),
+        Case(
+            (functions.weighted_sines, np.array([[0.3, -1.2], [2.0, 0.7]])),
+            why="Σ k·sin(x_k) on a matrix",
+        ),
+    ]
+
+
+def _numerical_gradient_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((functions.log_sum_exp, rng.normal(0, 1, size=6)), why="ln Σ e^x"),
+        Case((functions.tanh_of_sum, rng.normal(0, 0.3, size=(2, 3))), why="tanh(Σ x)²"),
+        Case(
+            (functions.weighted_sines, rng.normal(0, 1, size=(2, 2, 3))),
+            {"eps": 1e-4},
+            why="3-D, eps = 1e-4",
+        ),
+        Case(
+            (functions.sum_of_squares, rng.normal(0, 1, size=5)),
+            {"eps": 1e-3},
+            why="eps = 1e-3 (central differences are exact on a quadratic)",
+        ),
+        Case((functions.log_sum_exp, rng.normal(0, 1, size=1)), why="a single entry"),
+    ]
+
+
+NUMERICAL_GRADIENT = Exercise(
+    name="numerical_gradient",
+    reference=_numerical_gradient_reference,
+    reference_name="tf.GradientTape's exact gradient of the same function (float64)",
+    params=("f", "x"),
+    visible=_numerical_gradient_visible,
+    hidden=_numerical_gradient_hidden,
+    mistakes=(
+        Mistake(
+            "one-sided differences (f(x + eps) - f(x)) / eps are off by about eps · f''/2: "
+            "use central differences (f(x + eps) - f(x - eps)) / (2 eps).",
+            produces=lambda f, x, eps=1e-5: numerical_gradient(f, x, eps, central=False),
+        ),
+        Mistake(
+            "central differences divide by the distance between the two points, 2 · eps.",
+            produces=lambda f, x, eps=1e-5: 2.0 * numerical_gradient(f, x, eps),
+        ),
+        Mistake(
+            "every entry was moved at once: that is a directional derivative. Move one entry "
+            "at a time, leaving the others where they are.",
+            produces=lambda f, x, eps=1e-5: numerical_gradient(f, x, eps, together=True),
+        ),
+    ),
+)
+
+
+def _gradient_check_reference(analytic: Any, numeric: Any) -> float:
+    a = tf.constant(np.asarray(analytic, dtype=np.float64))
+    n = tf.constant(np.asarray(numeric, dtype=np.float64))
+    scale = tf.maximum(tf.norm(a) + tf.norm(n), tf.constant(1e-12, tf.float64))
+    return float(to_numpy(tf.norm(a - n) / scale))
+
+
+def _gradient_check_visible() -> list[Case]:
+    a = np.array([[1.0, -2.0], [0.5, 3.0]])
+    return [
+        Case((a, a + 1e-7), why="agreeing to about 7 digits"),
+        Case((a, 2 * a), why="off by a factor of 2"),
+        Case((np.zeros(3), np.zeros(3)), why="both zero (the 1e-12 floor)"),
+    ]
+
+
+def _gradient_check_hidden(rng: np.random.Generator) -> list[Case]:
+    a = rng.normal(0, 1, size=(4, 3))
+    return [
+        Case((a, a + rng.normal(0, 1e-6, size=a.shape)), why="random, nearly equal"),
+        Case((a, -a), why="opposite signs: relative error 1"),
+        Case((rng.normal(0, 1, size=7), rng.normal(0, 1, size=7)), why="unrelated vectors"),
+        Case((a.tolist(), (a * (1 + 1e-4)).tolist()), why="Python lists"),
+        Case((np.zeros(5), rng.normal(0, 1e-3, size=5)), why="one of them zero"),
+        Case((np.float64(2.0), np.float64(2.0 + 1e-9)), why="scalars"),
+    ]
+
+
+GRADIENT_CHECK = Exercise(
+    name="gradient_check",
+    reference=_gradient_check_reference,
+    reference_name="‖a - n‖ / max(‖a‖ + ‖n‖, 1e-12) with tf.norm (float64)",
+    params=("analytic", "numeric"),
+    visible=_gradient_check_visible,
+    hidden=_gradient_check_hidden,
+    rtol=1e-6,
+    atol=1e-15,
+    mistakes=(
+        Mistake(
+            "that is the absolute error ‖a - n‖: divide by ‖a‖ + ‖n‖ (at least 1e-12) to "
+            "make it relative.",
+            produces=lambda a, n: float(np.linalg.norm(np.subtract(a, n))),
+        ),
+        Mistake(
+            "the denominator is ‖a‖ + ‖n‖, symmetric in the two, not ‖a‖ alone.",
+            produces=lambda a, n: float(np.linalg.norm(np.subtract(a, n)) / np.linalg.norm(a)),
+        ),
+        Mistake(
+            "use norms of the whole arrays, not the largest entrywise error.",
+            produces=lambda a, n: float(
+                np.max(np.abs(np.subtract(a, n)))
+                / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12)
+            ),
+        ),
+        Mistake(
+            "two zero gradients give 0 / 0 = NaN: the denominator is max(‖a‖ + ‖n‖, 1e-12).",
+            when=lambda case, got, expected: non_finite_where_finite(got, expected),
+        ),
+    ),
+)
+
+
+def _mlp_gradients_reference(params: Any, x: Any, y: Any) -> list[np.ndarray]:
+    """tf.GradientTape's gradients for a float64 Keras Dense(relu) → Dense network."""
+    w1, b1, w2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(w1.shape[0],), dtype="float64"),
+            keras.layers.Dense(w1.shape[1], activation="relu", dtype="float64"),
+            keras.layers.Dense(w2.shape[1], dtype="float64"),
+        ]
+    )
+    model.set_weights([w1, b1, w2, b2])
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        value = loss(np.asarray(y), model(np.asarray(x, dtype=np.float64)))
+    return [to_numpy(g) for g in tape.gradient(value, model.trainable_weights)]
+
+
+def _mlp_case(
+    rng: np.random.Generator, batch: int, n_in: int, hidden: int, classes: int, why: str
+) -> Case:
+    params = [
+        rng.normal(0, 0.7, size=(n_in, hidden)),
+        rng.normal(0, 0.3, size=hidden),
+        rng.normal(0, 0.7, size=(hidden, classes)),
+        rng.normal(0, 0.3, size=classes),
+    ]
+    return Case(
+        (params, rng.normal(0, 1, size=(batch, n_in)), rng.integers(0, classes, size=batch)),
+        why=why,
+    )
+
+
+MLP_GRADIENTS = Exercise(
+    name="mlp_gradients",
+    reference=_mlp_gradients_reference,
+    reference_name="tf.GradientTape on a float64 Keras Dense(relu) → Dense network under "
+    "SparseCategoricalCrossentropy(from_logits=True)",
+    params=("params", "x", "y"),
+    visible=lambda: [
+        _mlp_case(np.random.default_rng(5), 4, 3, 5, 3, "4 examples, 3 → 5 → 3"),
+    ],
+    hidden=lambda rng: [
+        _mlp_case(rng, 16, 8, 12, 10, "16 examples, 8 → 12 → 10"),
+        _mlp_case(rng, 1, 4, 3, 2, "one example"),
+        _mlp_case(rng, 32, 64, 32, 10, "digits-sized, 64 → 32 → 10"),
+    ],
+    judge=judge_gradients(("dW1", "db1", "dW2", "db2"), DEFAULT_RTOL, DEFAULT_ATOL),
+    mistakes=(
+        Mistake(
+            "1/N is missing: the loss is the mean over the batch, so every gradient carries 1/N.",
+            produces=lambda params, x, y: mlp_gradients(params, x, y, mean=False),
+        ),
+        Mistake(
+            "the ReLU's derivative is missing: δ1 = (δ2 W2ᵀ) ⊙ [z1 > 0].",
+            produces=lambda params, x, y: mlp_gradients(params, x, y, relu_slope=False),
+        ),
+        Mistake(
+            "the biases are shared by every example: db sums δ over the batch.",
+            produces=lambda params, x, y: mlp_gradients(params, x, y, bias_summed=False),
+        ),
+        Mistake(
+            "transpose on the wrong side: dW = inputᵀ δ, shaped like W.",
+            produces=lambda params, x, y: mlp_gradients(params, x, y, transposed=True),
+        ),
+        Mistake(
+            "the gradient of cross-entropy wrt the logits is softmax(z) - onehot(y): the "
+            "one-hot labels were not subtracted.",
+            produces=lambda params, x, y: mlp_gradients(params, x, y, labels=False),
+        ),
+    ),
+)
+
+
+NUMPY_MLP_MIN_ACCURACY = 0.90
+
+
+def _train_numpy_mlp(fn: Callable[..., Any], split_seed: int = 0) -> float | str:
+    """Train the learner's ``fn`` on the digits training split; its test accuracy (or why not)."""
+    data = digits_data(split_seed)
+    params = fn(data.x_train, data.y_train, seed=0)
+    try:
+        w1, b1, w2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
+        outputs = np.maximum(data.x_test.astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2
+    except (TypeError, ValueError) as error:
+        return (
+            "train_numpy_mlp must return params = [W1, b1, W2, b2] of a 64 → hidden → 10 "
+            f"network ({type(error).__name__}: {error})"
+        )
+    if outputs.shape != (len(data.x_test), 10):
+        return f"the network's outputs have shape {outputs.shape}, expected (N, 10)"
+    if not np.all(np.isfinite(outputs)):
+        return "the trained network outputs inf or NaN: the learning rate is too large"
+    return float(np.mean(outputs.argmax(axis=1) == data.y_test))
+
+
+def _judge_numpy_mlp(got: Any, expected: Any, case: Case) -> str | None:
+    if isinstance(got, str):
+        return got
+    if got >= NUMPY_MLP_MIN_ACCURACY:
+        return None
+    return (
+        f"test accuracy {got:.3f}, below the {NUMPY_MLP_MIN_ACCURACY} required: check "
+        "mlp_gradients first, then the learning rate and the number of epochs"
+    )
+
+
+TRAIN_NUMPY_MLP = Exercise(
+    name="train_numpy_mlp",
+    reference=lambda split_seed=0: NUMPY_MLP_MIN_ACCURACY,
+    reference_name=f"test accuracy ≥ {NUMPY_MLP_MIN_ACCURACY} on the digits' held-out quarter",
+    params=(),
+    visible=lambda: [Case((), why="digits, stratified 75/25 split with seed 0")],
+    hidden=lambda rng: [
+        Case((), {"split_seed": 1}, why="digits, stratified 75/25 split with seed 1")
+    ],
+    call=_train_numpy_mlp,
+    judge=_judge_numpy_mlp,
+)
+
+BACKWARD = (NUMERICAL_GRADIENT, GRADIENT_CHECK, MLP_GRADIENTS, TRAIN_NUMPY_MLP)
+
+EXERCISES = (
+    FIT_LINE,
+    BUILD_REGRESSION_MLP,
+    BUILD_DIGITS_CLASSIFIER,
+    TO_HINGE_LABELS,
+    HUBER_LOSS,
+    *BACKWARD,
+)

@@ -48,3 +48,42 @@ def gradient_stds(
         stds.append((g if after else delta).std())
         g = delta @ np.asarray(kernel, dtype=np.float64).T
     return np.array(stds[::-1])
+
+
+def dense_backward(
+    x: Any,
+    kernel: Any,
+    bias: Any,
+    upstream: Any,
+    activation: str = "linear",
+    *,
+    slope: str = "pre-activation",
+    kernel_transposed: bool = False,
+    input_transposed: bool = False,
+    bias_summed: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A Dense layer's backward pass in float64, with switches for the usual slips.
+
+    ``slope``: where the activation's derivative is taken ("pre-activation", right;
+    "output", at f(z); "none", forgotten; "diagonal", softmax as if elementwise).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(kernel, dtype=np.float64)
+    g = np.asarray(upstream, dtype=np.float64)
+    z = x @ w if bias is None else x @ w + np.asarray(bias, dtype=np.float64)
+    at = ACTIVATIONS[activation](z) if slope == "output" else z
+    if slope == "none" or activation == "linear":
+        delta = g
+    elif activation == "softmax" and slope != "diagonal":
+        p = ACTIVATIONS["softmax"](at)
+        delta = p * (g - (g * p).sum(-1, keepdims=True))
+    elif activation == "softmax":
+        p = ACTIVATIONS["softmax"](at)
+        delta = g * p * (1 - p)
+    else:
+        delta = g * DERIVATIVES[activation](at)
+    x2, d2 = x.reshape(-1, x.shape[-1]), delta.reshape(-1, delta.shape[-1])
+    dkernel = d2.T @ x2 if kernel_transposed else x2.T @ d2
+    dx = delta @ w if input_transposed else delta @ w.T
+    dbias = None if bias is None else (d2.sum(0) if bias_summed else delta)
+    return dx, dkernel, dbias
