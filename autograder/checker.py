@@ -272,7 +272,13 @@ def _verdict(
             f"{name} should raise ValueError here ({expected_error}), but it {got}.",
         ), run
     if run.error is not None:
-        return _failure(exercise, "raised", f"{name} raised {_error_line(run.error)}"), run
+        call = _call_text(exercise, case)
+        return _failure(
+            exercise,
+            "raised",
+            f"{name} raised {_error_line(run.error)}",
+            details=(f"  input ({case.why or 'case'}):", call) if call else (),
+        ), run
     for before, after, label in _argument_pairs(exercise, case, run):
         if not unchanged(before, after):
             return _failure(

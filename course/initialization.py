@@ -9,13 +9,52 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_circles
 
+from autograder.exercises.initialization import keras_gradient_stds, keras_layer_output_stds
 from autograder.references import keras, tf, to_numpy
+from course.fallback import yours_or_reference
 
 
 def keras_draw(name: str, shape: Sequence[int], seed: int = 0, **kwargs: Any) -> np.ndarray:
     """``keras.initializers.<name>(**kwargs, seed=seed)(shape)`` as a NumPy array."""
     initializer = getattr(keras.initializers, name)(**kwargs, seed=seed)
     return to_numpy(initializer(tuple(shape)))
+
+
+def keras_sampler(make: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """A sampler ``(shape, *options, rng=None)`` drawing with Keras: ``make(*options, seed=s)``,
+    the seed ``s`` taken from ``rng`` (so one seed gives one array, as the exercises require)."""
+
+    def sampler(shape: Sequence[int], *args: Any, rng: Any = None, **kwargs: Any) -> np.ndarray:
+        rng = np.random.default_rng() if rng is None else rng
+        initializer = make(*args, **kwargs, seed=int(rng.integers(2**31 - 1)))
+        return to_numpy(initializer(tuple(int(d) for d in shape)))
+
+    return sampler
+
+
+#: The chapter's exercises computed by Keras: what a demonstration uses until yours is written.
+REFERENCES: dict[str, Callable[..., Any]] = {
+    "random_normal": keras_sampler(keras.initializers.RandomNormal),
+    "random_uniform": keras_sampler(keras.initializers.RandomUniform),
+    "truncated_normal": keras_sampler(keras.initializers.TruncatedNormal),
+    "standard_uniform": keras_sampler(
+        lambda seed: keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform", seed=seed)
+    ),
+    "glorot_normal": keras_sampler(keras.initializers.GlorotNormal),
+    "glorot_uniform": keras_sampler(keras.initializers.GlorotUniform),
+    "he_normal": keras_sampler(keras.initializers.HeNormal),
+    "he_uniform": keras_sampler(keras.initializers.HeUniform),
+    "lecun_normal": keras_sampler(keras.initializers.LecunNormal),
+    "lecun_uniform": keras_sampler(keras.initializers.LecunUniform),
+    "layer_output_stds": keras_layer_output_stds,
+    "gradient_stds": keras_gradient_stds,
+}
+
+
+def or_reference(yours: Callable[..., Any]) -> Callable[..., Any]:
+    """Your exercise function, or Keras's version of it until yours is written (see
+    :func:`course.fallback.yours_or_reference`)."""
+    return yours_or_reference(yours, REFERENCES[yours.__name__])
 
 
 def plot_against_keras(

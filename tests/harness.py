@@ -83,11 +83,14 @@ def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
 
 
 def solution_namespace(assignment: str, **names: object) -> dict:
-    """The source notebook's solution cells, run as a learner would type them, over ``names``."""
+    """The source notebook's solution cells, run as a learner would type them, over ``names``,
+    with the helpers the notebook gives (locked code cells other than the setup cell)."""
     notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     namespace = dict(names)
     for cell in notebook.cells:
-        if nbgrader_meta(cell).get("solution"):
+        meta = nbgrader_meta(cell)
+        given = meta.get("locked") and not meta.get("grade") and meta.get("grade_id") != "setup"
+        if meta.get("solution") or (given and cell.cell_type == "code"):
             exec(strip_solution_markers(cell.source), namespace)
     return namespace
 

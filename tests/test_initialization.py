@@ -12,6 +12,7 @@ from autograder.judges.distribution import Pool, Seeded, compare_distributions, 
 from autograder.mistakes.initializers import TRUNCATION_STD
 from autograder.references import keras
 from autograder.registry import Case, get_exercise
+from tests.harness import solution_namespace
 
 SHAPE = (500, 240)  # the visible cases' Dense kernel: 120 000 values
 HE_STD = math.sqrt(2 / SHAPE[0])
@@ -134,3 +135,62 @@ def test_compute_fans_wants_integers():
     assert exercise.judge((np.int64(144), 288), (144, 288), case) is None
     assert "whole numbers" in exercise.judge((144.0, 288.0), (144, 288), case)
     assert "Keras computes (144, 288)" in exercise.judge((16, 32), (144, 288), case)
+
+
+@pytest.fixture(scope="module")
+def solutions() -> dict:
+    """The source notebook's solution cells (and the helpers it gives)."""
+    return solution_namespace("03_initialization", np=np)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("normal", "bounded"), ("Normal", "bounded"), ("UNIFORM", "uniform")]
+)
+def test_variance_scaling_reads_distribution_names_as_keras_does(solutions, name, kind):
+    keras_values = keras.initializers.VarianceScaling(2.0, distribution=name, seed=1)((400, 300))
+    values = solutions["variance_scaling"](
+        (400, 300), 2.0, distribution=name, rng=np.random.default_rng(1)
+    )
+    std = math.sqrt(2.0 / 400)
+    limit = 2 * std / TRUNCATION_STD if kind == "bounded" else math.sqrt(3) * std
+    for sample in (np.asarray(keras_values), values):
+        assert abs(sample.std() / std - 1) < 0.02 and np.abs(sample).max() <= limit * (1 + 1e-6)
+
+
+def test_variance_scaling_compares_the_mode_exactly(solutions):
+    with pytest.raises(ValueError):
+        keras.initializers.VarianceScaling(mode="FAN_IN")
+    with pytest.raises(ValueError):
+        solutions["variance_scaling"]((3, 3), mode="FAN_IN")
+
+
+def test_an_unseeded_initializer_instance_repeats_itself_as_the_chapter_says():
+    shared = keras.initializers.HeNormal()
+    left, right = (keras.layers.Dense(4, kernel_initializer=shared) for _ in range(2))
+    for layer in (left, right):
+        layer.build((None, 8))
+    assert np.array_equal(left.kernel.numpy(), right.kernel.numpy())
+    advancing = keras.initializers.HeNormal(seed=keras.random.SeedGenerator(0))
+    assert not np.array_equal(advancing((8, 4)), advancing((8, 4)))
+
+
+def test_demonstrations_use_keras_until_the_exercise_is_written(capsys):
+    from course.initialization import or_reference
+
+    def he_normal(shape, rng=None):
+        raise NotImplementedError()
+
+    stand_in = or_reference(he_normal)
+    first = stand_in(SHAPE, rng=np.random.default_rng(0))
+    again = stand_in(SHAPE, rng=np.random.default_rng(0))
+    assert capsys.readouterr().out == "using the reference he_normal until yours is written\n"
+    assert first.dtype == np.float32 and np.array_equal(first, again)
+    assert (
+        abs(first.std() / HE_STD - 1) < 0.01 and np.abs(first).max() <= 2 * HE_STD / TRUNCATION_STD
+    )
+
+    def he_uniform(shape, rng=None):
+        return np.zeros(shape, np.float32)
+
+    assert not or_reference(he_uniform)(SHAPE).any()  # a written exercise is called as it is
+    assert capsys.readouterr().out == ""

@@ -158,14 +158,66 @@ def test_04_losses_weights_broadcast_into_a_matrix_are_diagnosed():
 
 @pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
 def test_04_losses_mismatched_shapes_must_raise_as_in_keras(solutions, name):
+    """Shapes that still differ after the rank rule raise ValueError, in Keras and the course."""
+
     def broadcasts(y_true, y_pred, sample_weight=None, **options):
+        ranked = solutions["same_rank"](np.asarray(y_true, float), np.asarray(y_pred, float))
         return solutions[name](
-            *np.broadcast_arrays(np.asarray(y_true, float), np.asarray(y_pred, float)),
-            sample_weight=sample_weight,
-            **options,
+            *np.broadcast_arrays(*ranked), sample_weight=sample_weight, **options
         )
 
-    with pytest.raises(ValueError, match="must have the same shape"):
-        solutions[name]([[0], [1], [1]], np.full((3, 3), 0.3))
+    for y_true, y_pred in (
+        ([[0], [1], [1]], np.full((3, 3), 0.3)),
+        ([0, 1, 1], np.full((3, 2), 0.5)),
+    ):
+        with pytest.raises(ValueError):
+            getattr(keras.losses, all_exercises()[name].reference_name.split(".")[-1])()(
+                np.asarray(y_true, np.float32), y_pred
+            )
+        with pytest.raises(ValueError, match="must have the same shape"):
+            solutions[name](y_true, y_pred)
     with pytest.raises(CheckFailed, match="should raise ValueError"):
         check(name, broadcasts)
+
+
+TARGETS, COLUMN = np.array([0.0, 1.0, 2.0, 3.0]), np.array([[0.0], [1.0], [2.0], [3.0]])
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "binary_crossentropy", "hinge"])
+def test_04_losses_targets_take_the_rank_of_the_predictions_as_in_keras(solutions, name):
+    """y_true (N,) against y_pred (N, 1) is one loss per sample in Keras's loss classes."""
+    reference = all_exercises()[name].reference
+    probabilities = np.array([[0.2], [0.7], [0.9], [0.4]])
+    for y_true, y_pred in ((np.array([0.0, 1.0, 1.0, 0.0]), probabilities), (COLUMN[:, 0], COLUMN)):
+        got = solutions[name](y_true, y_pred)
+        assert got == pytest.approx(float(reference(y_true, y_pred)), rel=1e-6)
+        assert solutions[name](y_pred, y_true) == pytest.approx(float(reference(y_pred, y_true)))
+    assert float(keras.losses.MeanSquaredError()(TARGETS, COLUMN)) == 0.0
+    assert np.mean((COLUMN - TARGETS) ** 2) == 2.5  # the N x N grid the rule prevents
+
+
+def test_04_losses_targets_broadcast_into_a_matrix_are_diagnosed():
+    def grid(y_true, y_pred, sample_weight=None):
+        losses = np.mean((np.asarray(y_pred, float) - np.asarray(y_true, float)) ** 2, axis=-1)
+        if sample_weight is not None:
+            losses = losses * np.asarray(sample_weight, dtype=float).reshape(losses.shape)
+        return np.sum(losses) / losses.size
+
+    with pytest.raises(CheckFailed) as raised:
+        check("mean_squared_error", grid)
+    message = str(raised.value)
+    assert "y_true of shape (4,) against y_pred of shape (4, 1)" in message
+    assert "targets were broadcast against the predictions into a matrix" in message
+
+
+def test_04_losses_raising_on_a_rank_keras_accepts_shows_the_input(solutions):
+    def strict(y_true, y_pred, **options):
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError("y_true and y_pred must have the same shape")
+        return solutions["binary_crossentropy"](y_true, y_pred, **options)
+
+    with pytest.raises(CheckFailed) as raised:
+        check("binary_crossentropy", strict)
+    message = str(raised.value)
+    assert "raised ValueError: y_true and y_pred must have the same shape" in message
+    assert "Keras gives y_true the rank of y_pred first" in message

@@ -346,8 +346,24 @@ def _vs_hidden(rng: np.random.Generator) -> list[Case]:
                 same_twice=True,
             )
         )
+    cases.append(
+        Case(
+            ((300, 200),),
+            {"distribution": "Uniform", "mode": "fan_avg", "rng": Seeded(int(rng.integers(10**6)))},
+            why="distribution 'Uniform': Keras lowercases the name first",
+            same_twice=True,
+        )
+    )
     for bad in ({"mode": "fan_sum"}, {"distribution": "gaussian"}, {"scale": -1.0}):
         cases.append(Case(((10, 10),), {**bad, "rng": Seeded(1)}, why="invalid argument"))
+    cases.append(
+        Case(
+            ((10, 10),),
+            {"mode": "FAN_IN", "rng": Seeded(1)},
+            why="mode 'FAN_IN': Keras compares the mode exactly (only the distribution is "
+            "lowercased), so this is invalid",
+        )
+    )
     return cases
 
 
@@ -356,11 +372,17 @@ VARIANCE_SCALING = sampler_exercise(
     _ref_variance_scaling,
     "keras.initializers.VarianceScaling",
     _sampler_cases(
-        [_BIG, _CONV, ((250, 600), "a Dense kernel (250, 600)")],
+        [
+            _BIG,
+            _CONV,
+            ((250, 600), "a Dense kernel (250, 600)"),
+            ((400, 300), "distribution 'normal': Keras's name for the truncated normal"),
+        ],
         [
             {},
             {"scale": 2.0, "mode": "fan_out", "distribution": "untruncated_normal"},
             {"scale": 0.5, "mode": "fan_avg", "distribution": "uniform"},
+            {"scale": 2.0, "distribution": "normal"},
         ],
     ),
     _vs_hidden,
@@ -395,6 +417,11 @@ VARIANCE_SCALING = sampler_exercise(
         Mistake(
             "fan_avg is the mean (fan_in + fan_out) / 2, not the sum.",
             variance_scaling_with(average=1.0),
+        ),
+        Mistake(
+            "Keras reads distribution='normal' as the truncated normal (with the 0.8796 "
+            "correction), not as 'untruncated_normal'.",
+            variance_scaling_with(normal_as="untruncated_normal"),
         ),
     ),
     bounded=lambda case: case.kwargs.get("distribution") != "untruncated_normal",

@@ -35,6 +35,7 @@ from autograder.mistakes.losses import (
     kl_divergence,
     log_softmax,
     reduction_mistakes,
+    shape_mistakes,
     sparse_categorical_crossentropy,
     stable_sigmoid_crossentropy,
     wrong_loss,
@@ -121,6 +122,33 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...], zeros: int = 1) -
     return weights
 
 
+def _target_ranks(
+    truth: Callable[[tuple[int, ...]], Any],
+    pred: Callable[[tuple[int, ...]], Any],
+    weights: Callable[[tuple[int, ...]], Any],
+) -> list[Case]:
+    """y_true and y_pred one rank apart, as Keras's rank rule brings them together.
+
+    ``truth(shape)`` and ``pred(shape)`` draw y_true and y_pred; ``weights(shape)`` weights.
+    """
+    return [
+        Case(
+            (truth((5, 1)), pred((5,))),
+            {"sample_weight": weights((5,))},
+            why="y_true (5, 1) against y_pred (5,): Keras gives y_pred a trailing axis",
+        ),
+        Case(
+            (truth((2, 3)), pred((2, 3, 1))),
+            why="y_true (2, 3) against y_pred (2, 3, 1): Keras drops y_pred's trailing axis",
+        ),
+        Case(
+            (truth((6,)), pred((6, 1))),
+            {"sample_weight": weights((6, 1))},
+            why="y_true (6,) against y_pred (6, 1), weights (6, 1): one loss per sample",
+        ),
+    ]
+
+
 def _weight_shapes(
     rng: np.random.Generator, draw: Callable[[tuple[int, ...]], tuple[Any, Any]], classes: int
 ) -> list[Case]:
@@ -183,11 +211,21 @@ def _regression_hidden(
         Case((d((3, 2)), d((3, 2))), {"sample_weight": np.zeros(3)}, why="all weights zero"),
         Case(extreme, why="extreme values"),
     ]
+    cases += _target_ranks(d, d, lambda shape: _weights(rng, shape))
     return cases + _weight_shapes(rng, lambda batch: (d((*batch, 3)), d((*batch, 3))), 3)
 
 
 _COLUMN = [[0.5], [0.0], [2.0]]
 _COLUMN_WHY = "weights of shape (3, 1): one per sample, not a 3 x 3 matrix"
+_TARGETS_WHY = (
+    "y_true of shape (4,) against y_pred of shape (4, 1): Keras gives y_true the rank of "
+    "y_pred first, one loss per sample, not a 4 x 4 grid"
+)
+
+
+def _targets_column(y_true: Any, y_pred_column: Any) -> Case:
+    """Targets as a vector, predictions as a column (a regression model's usual output)."""
+    return Case((y_true, [[v] for v in y_pred_column]), why=_TARGETS_WHY)
 
 
 def _regression_visible(y_true: Any, y_pred: Any, expected_note: str) -> list[Case]:
@@ -203,6 +241,7 @@ def _regression_visible(y_true: Any, y_pred: Any, expected_note: str) -> list[Ca
             why="per-sample weights: the zero-weight sample still counts in the divisor",
         ),
         Case((y3, p3), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
+        _targets_column([0.0, 1.0, 2.0, 3.0], [0.5, 1.0, 2.5, 2.0]),
     ]
 
 
@@ -212,8 +251,10 @@ def _loss_exercise(
     visible: Callable[[], Sequence[Case]],
     hidden: Callable[[np.random.Generator], Sequence[Case]],
     mistakes: tuple[Mistake, ...] = (),
+    broadcasts: bool = True,
 ) -> Exercise:
-    """An exercise on the Keras loss class ``cls``, with the wrong reductions every loss has."""
+    """An exercise on the Keras loss class ``cls``, with the wrong reductions every loss has
+    (and, where the loss broadcasts y_true against y_pred, targets broadcast into a matrix)."""
     return Exercise(
         name=name,
         reference=_keras_loss(cls),
@@ -221,7 +262,7 @@ def _loss_exercise(
         params=_PARAMS,
         visible=visible,
         hidden=hidden,
-        mistakes=mistakes + reduction_mistakes(cls),
+        mistakes=mistakes + (shape_mistakes(cls) if broadcasts else ()) + reduction_mistakes(cls),
     )
 
 
@@ -299,6 +340,7 @@ def _msle_visible() -> list[Case]:
             {"sample_weight": _COLUMN},
             why=_COLUMN_WHY,
         ),
+        _targets_column([0.0, 1.0, 2.0, 3.0], [0.5, 1.0, 2.5, 2.0]),
     ]
 
 
@@ -342,6 +384,7 @@ def _huber_visible() -> list[Case]:
             why="delta = 0.4 and weights [0.5, 0, 2]",
         ),
         Case((y3, p3), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
+        _targets_column([0.0, 1.0, 2.0, 3.0], [0.5, 1.0, 4.5, 2.0]),
     ]
 
 
@@ -415,6 +458,7 @@ def _bce_visible() -> list[Case]:
         ),
         Case((labels, probs), {"label_smoothing": 0.2}, why="label_smoothing=0.2"),
         Case((labels, probs), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
+        _targets_column([0.0, 1.0, 1.0, 0.0], [0.2, 0.7, 0.9, 0.4]),
         Case(([[0], [1], [1]], probs), why=_MISMATCH_WHY),
     ]
 
@@ -472,6 +516,17 @@ def _bce_hidden(rng: np.random.Generator) -> list[Case]:
             {"from_logits": True},
             why="y_true (4, 1) against logits (4, 2): Keras raises ValueError",
         ),
+        Case(
+            (labels((4,)), probs((4, 2))),
+            why="y_true (4,) against y_pred (4, 2): the ranks differ and the last axis is not "
+            "1, so Keras raises ValueError",
+        ),
+        Case(
+            (labels((2, 3)), logits((2, 3, 1))),
+            {"from_logits": True, "sample_weight": _weights(rng, (2,))},
+            why="y_true (2, 3) against logits (2, 3, 1): Keras drops the logits' trailing axis",
+        ),
+        *_target_ranks(labels, probs, lambda shape: _weights(rng, shape)),
         *_weight_shapes(rng, lambda batch: (labels((*batch, 2)), probs((*batch, 2))), 2),
     ]
 
@@ -630,6 +685,11 @@ def _cce_hidden(rng: np.random.Generator) -> list[Case]:
             {"from_logits": True},
             why="class indices (3, 1) against logits (3, 4): Keras raises ValueError",
         ),
+        Case(
+            (rng.integers(0, 4, size=3), _softmax_rows(rng, (3, 4))),
+            why="class indices (3,) against y_pred (3, 4): the ranks differ and the last axis "
+            "is not 1, so Keras raises ValueError",
+        ),
         *_weight_shapes(
             rng, lambda batch: (_one_hot(rng, (*batch, 4)), _softmax_rows(rng, (*batch, 4))), 4
         ),
@@ -641,6 +701,7 @@ CATEGORICAL_CROSSENTROPY = _loss_exercise(
     keras.losses.CategoricalCrossentropy,
     _cce_visible,
     _cce_hidden,
+    broadcasts=False,
     mistakes=(
         Mistake(
             "that is the binary cross-entropy formula averaged over the classes. Categorical "
@@ -714,6 +775,10 @@ def _scce_visible() -> list[Case]:
             {"sample_weight": _COLUMN},
             why=_COLUMN_WHY,
         ),
+        Case(
+            ([0, 2, 1], [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]),
+            why="3 labels against 2 rows of probabilities: Keras raises ValueError",
+        ),
     ]
 
 
@@ -747,6 +812,12 @@ def _scce_hidden(rng: np.random.Generator) -> list[Case]:
             (rng.integers(0, 3, size=3).tolist(), _softmax_rows(rng, (3, 3)).round(3).tolist()),
             why="Python lists",
         ),
+        Case(
+            (rng.integers(0, 4, size=(2, 3)), _softmax_rows(rng, (2, 4))),
+            {"from_logits": True},
+            why="labels (2, 3) against y_pred (2, 4): one label per row is needed, so Keras "
+            "raises ValueError",
+        ),
         *_weight_shapes(
             rng, lambda batch: (rng.integers(0, 4, size=batch), _softmax_rows(rng, (*batch, 4))), 4
         ),
@@ -758,6 +829,7 @@ SPARSE_CATEGORICAL_CROSSENTROPY = _loss_exercise(
     keras.losses.SparseCategoricalCrossentropy,
     _scce_visible,
     _scce_hidden,
+    broadcasts=False,
     mistakes=(
         _non_finite(
             "log(0) = -inf: clip y_pred to [1e-7, 1 - 1e-7] before the log, as Keras does.",
@@ -809,6 +881,7 @@ def _hinge_visible() -> list[Case]:
             why="weights [2, 0, 1]",
         ),
         Case(([[0, 1], [1, 0], [1, 1]], scores), {"sample_weight": _COLUMN}, why=_COLUMN_WHY),
+        _targets_column([0.0, 1.0, 1.0, 0.0], [0.3, 0.4, 2.0, -1.5]),
     ]
 
 
@@ -842,6 +915,9 @@ def _hinge_hidden(rng: np.random.Generator) -> list[Case]:
             why="extreme scores",
         ),
         Case((rng.integers(0, 2, 6), scores((6,)).astype(np.float16)), why="1-D, float16"),
+        *_target_ranks(
+            lambda shape: rng.integers(0, 2, shape), scores, lambda shape: _weights(rng, shape)
+        ),
         *_weight_shapes(
             rng, lambda batch: (rng.integers(0, 2, (*batch, 3)), scores((*batch, 3))), 3
         ),
@@ -940,6 +1016,11 @@ def _kld_hidden(rng: np.random.Generator) -> list[Case]:
         Case(
             (_softmax_rows(rng, (2, 3)).round(3).tolist(), _softmax_rows(rng, (2, 3)).tolist()),
             why="Python lists",
+        ),
+        *_target_ranks(
+            lambda shape: _exact32(rng.uniform(size=shape)),
+            lambda shape: _exact32(rng.uniform(size=shape)),
+            lambda shape: _weights(rng, shape),
         ),
         *_weight_shapes(
             rng, lambda batch: (_softmax_rows(rng, (*batch, 3)), _softmax_rows(rng, (*batch, 3))), 3

@@ -54,9 +54,13 @@ def variance_scaling(
     untruncated_correction: float = 1.0,
     limit_factor: float = 3.0,
     average: float = 2.0,
+    normal_as: str = "truncated_normal",
 ) -> np.ndarray:
     """VarianceScaling with knobs for the usual slips (defaults: what Keras does)."""
     rng = generator(rng)
+    distribution = distribution.lower()  # Keras lowercases it, and "normal" is its truncated normal
+    if distribution == "normal":
+        distribution = normal_as
     fan_in, fan_out = fans(shape, receptive)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / average}[mode]
     std = math.sqrt(scale / max(1.0, fan))

@@ -27,13 +27,14 @@ def keras_values(cls: type, y_true: Any, y_pred: Any, **options: Any) -> np.ndar
     return as_float64(to_numpy(loss(as_float32(y_true), as_float32(y_pred))))
 
 
-def same_rank(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keras's rank rule: ranks one apart and the longer ends in an axis of length 1: drop it."""
-    if weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:
-        return values, weights[..., 0]
-    if values.ndim == weights.ndim + 1 and values.shape[-1] == 1:
-        return values[..., 0], weights
-    return values, weights
+def same_rank(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's rank rule (``squeeze_or_expand_to_same_rank``): ranks one apart and the longer
+    ends in an axis of length 1: a 1-D shorter array gains that axis, else the longer loses it."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        return (a, b[..., None]) if b.ndim == 1 else (a[..., 0], b)
+    if b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        return (a[..., None], b) if a.ndim == 1 else (a, b[..., 0])
+    return a, b
 
 
 def weighted_mean(values: Any, sample_weight: Any) -> float:
@@ -43,6 +44,35 @@ def weighted_mean(values: Any, sample_weight: Any) -> float:
         values, weights = same_rank(values, as_float64(sample_weight))
         values = values * weights
     return float(values.sum() / values.size)
+
+
+def targets_broadcast(cls: type) -> Callable[..., float]:
+    """y_true and y_pred broadcast against each other without Keras's rank rule: (N,) and
+    (N, 1) make an N x N grid of every target with every prediction."""
+
+    def produce(y_true: Any, y_pred: Any, sample_weight: Any = None, **options: Any) -> float:
+        t, p = as_float64(y_true), as_float64(y_pred)
+        if [a.shape for a in same_rank(t, p)] == [t.shape, p.shape]:
+            raise ValueError("not applicable: the rank rule changes nothing here")
+        values = keras_values(cls, *np.broadcast_arrays(t, p), **options)
+        return weighted_mean(values, sample_weight)
+
+    return produce
+
+
+def shape_mistakes(cls: type) -> tuple[Mistake, ...]:
+    """y_true against y_pred without Keras's rank rule (for losses that broadcast them)."""
+    return (
+        Mistake(
+            "your targets were broadcast against the predictions into a matrix: y_true of "
+            "shape (N,) against y_pred of shape (N, 1) makes an N x N grid that pairs every "
+            "target with every prediction. Keras first gives y_true the rank of y_pred (the "
+            "rule it applies to the weights: a 1-D array gains a trailing axis of length 1, "
+            "otherwise the longer shape loses its trailing 1), so each target meets its own "
+            "prediction and there is one loss per sample.",
+            produces=targets_broadcast(cls),
+        ),
+    )
 
 
 def weights_broadcast(cls: type) -> Callable[..., float]:
@@ -69,9 +99,8 @@ def wrong_loss(
     def produce(y_true: Any, y_pred: Any, sample_weight: Any = None, **options: Any) -> float:
         if applies is not None and not applies(options):
             raise ValueError("this mistake does not apply to these options")
-        return weighted_mean(
-            per_sample(as_float64(y_true), as_float64(y_pred), **options), sample_weight
-        )
+        t, p = same_rank(as_float64(y_true), as_float64(y_pred))
+        return weighted_mean(per_sample(t, p, **options), sample_weight)
 
     return produce
 
