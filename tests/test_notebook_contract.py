@@ -74,12 +74,10 @@ def test_every_exercise_has_a_collapsed_hint_right_before_it(assignment):
             assert "def " not in before.source  # a hint points the way; it is not the code
 
 
-#: chapters whose hints are a ladder (03 and 04 get theirs in a parallel change: widen this then)
-LADDERED = ("01_model_building", "02_activations", "05_training_with_losses")
 SECOND_HINT = "<details><summary>Second hint: the formula</summary>"
 
 
-@pytest.mark.parametrize("assignment", LADDERED)
+@pytest.mark.parametrize("assignment", CHAPTERS)
 def test_hints_are_a_ladder_a_nudge_then_the_formula(assignment):
     cells = source_cells(assignment)
     for index, cell in enumerate(cells):
