@@ -102,6 +102,12 @@ class _RefusingType(type):
             raise AttributeError(attribute)
         return _Refusing(f"{cls.__stand_in__}.{attribute}")
 
+    def __instancecheck__(cls, instance: Any) -> bool:
+        """``isinstance(layer, keras.layers.Dense)`` holds for a Dense layer's stand-in
+        (:mod:`autograder.modeldata`), and for nothing else."""
+        classes = getattr(instance, "keras_classes", None)
+        return callable(classes) and cls.__stand_in__.rsplit(".", 1)[-1] in classes()
+
 
 _CLASSES: dict[str, type] = {}
 
@@ -135,12 +141,6 @@ class _Refusing(types.ModuleType):
         if allowed is not None:
             return allowed(*args, **kwargs)
         return _refuse(self.__name__)
-
-    def __instancecheck__(self, instance: Any) -> bool:
-        """``isinstance(layer, keras.layers.Dense)`` holds for a Dense layer's stand-in
-        (:mod:`autograder.modeldata`), and for nothing else."""
-        classes = getattr(instance, "keras_classes", None)
-        return callable(classes) and self.__name__.rsplit(".", 1)[-1] in classes()
 
 
 class _RefusingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

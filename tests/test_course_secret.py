@@ -62,7 +62,8 @@ def _notebook_losses() -> list:
             found += [
                 pytest.param(chapter, variant, cell, id=f"{variant.name}-{cell}")
                 for cell in variant.lost
-                if all(get_exercise(call.exercise).numpy_only for call in checks[cell])
+                if cell not in variant.differs  # lost only where the README says it differs
+                and all(get_exercise(call.exercise).numpy_only for call in checks[cell])
             ]
     return found
 
@@ -113,6 +114,8 @@ def _passes(namespace: dict, calls: list[CheckCall], hidden: bool) -> bool:
     for call in calls:
         if call.hidden and not hidden:
             continue
+        if call.function not in namespace:  # never defined (its cell stopped at an error)
+            return False
         exercise, function = get_exercise(call.exercise), namespace[call.function]
         if not evaluate(exercise, function, call.hidden, _EXPECTED).passed:
             return False

@@ -25,7 +25,7 @@ from autograder.grading.execute import NOT_RUN
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.nbgrader_run import assignments, autograde, read_scores
-from autograder.submissions import load_variants, parse_variant, write_submissions
+from autograder.submissions import load_variants, nbgrader_meta, parse_variant, write_submissions
 from tests.conftest import chapter_variants, corpus, equivalence_variants
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
 
@@ -203,7 +203,10 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
         s: sum(c.score for c in cells.values())
         for s, cells in read_scores(course, "02_activations").items()
     }
-    assert totals == {"adafullmarks": 17.0, "blakeblank": 0.0}
+    release = nbformat.read(course / "release" / "02_activations" / "02_activations.ipynb", 4)
+    graded = [nbgrader_meta(c) for c in release.cells if nbgrader_meta(c).get("grade")]
+    points = sum(meta["points"] for meta in graded)
+    assert totals == {"adafullmarks": points, "blakeblank": 0.0}
     autograded = course / "autograded" / "adafullmarks" / "02_activations" / "02_activations.ipynb"
     assert _figure_outputs(autograded) == {"image/png"}  # every cell ran, figures drawn
     assert NOT_RUN not in autograded.read_text()

@@ -127,9 +127,9 @@ def test_reference_answers_are_computed_once_per_cache():
     relu = get_exercise("relu")
     answer = _Replies(lambda x: np.maximum(np.asarray(x, float), 0))
     evaluate(relu, answer, hidden=True, cache=cache)
-    first = cache[("relu", True)]
+    first = cache[("relu", True, "")]
     evaluate(relu, answer, hidden=True, cache=cache)
-    assert cache[("relu", True)] is first and len(first) > 5
+    assert cache[("relu", True, "")] is first and len(first) > 5
 
 
 def test_handed_back_models_are_rebuilt_from_keras_classes_only():

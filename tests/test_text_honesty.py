@@ -23,8 +23,8 @@ from tests.harness import ROOT
 CHAPTERS = assignments(ROOT)
 MARKER = "<!-- quoted -->"
 #: the word right before a marker; markup around the number (**, `, _, brackets) is stripped
-QUOTED = re.compile(r"(\S*)" + re.escape(MARKER))
-MARKUP = "*_`()[]"
+QUOTED = re.compile(r"(\S*) ?" + re.escape(MARKER))
+MARKUP = "*_`()[]$"
 #: terminal colours in text outputs (Keras's model.summary() prints with rich)
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
