@@ -272,7 +272,8 @@ def _verdict(
             f"{name} should raise ValueError here ({expected_error}), but it {got}.",
         ), run
     if run.error is not None:
-        call = _call_text(exercise, case)
+        # a kernel that stopped during a batch of calls names no call: none is shown
+        call = "" if _is_kind(run.error, "NoAnswer", exactly=True) else _call_text(exercise, case)
         return _failure(
             exercise,
             "raised",

@@ -139,11 +139,12 @@ def _chain(cells: int, names: int) -> list[str]:
 @pytest.mark.parametrize(("cells", "names"), [(400, 1_000), (120, 1_000)])
 def test_the_analysis_of_a_hostile_notebook_is_bounded(cells, names):
     """Past its size bound the analysis is not tried, within it it has a deadline: either
-    way every cell runs (None), in seconds, whatever the notebook."""
+    way it answers in seconds, whatever the notebook, and every cell of the chain runs."""
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell(c) for c in _chain(cells, names)]
     )
     notebook.cells[-1].metadata["nbgrader"] = {"solution": True, "grade": False}
     started = time.monotonic()
-    assert needed_cells(notebook, seconds=3) is None
+    needed = needed_cells(notebook, seconds=3)
     assert time.monotonic() - started < 3 + 2
+    assert needed is None or needed == set(range(cells))  # a fast machine may finish in time

@@ -54,7 +54,7 @@ def unquoted(notebook: nbformat.NotebookNode) -> list[str]:
             printed += output_text(cell) + "\n"
         elif cell.cell_type == "markdown":
             for quote in quotes(cell.source):
-                if not quote:
+                if not any(character.isdigit() for character in quote):
                     problems.append(f"cell {index}: {MARKER} follows no number")
                 elif quote not in printed:
                     problems.append(f"cell {index}: {quote!r} is printed by no earlier code cell")

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import bleach
@@ -151,6 +152,11 @@ class TagBudget:
         return True
 
 
+#: an HTML comment that holds no markup (the course's ``<!-- quoted -->`` markers): the
+#: sanitizer drops comments, and one without ``<`` or ``>`` inside hides nothing
+_INERT_COMMENT = re.compile(r"<!--(?![->])[^<>]*-->")
+
+
 class SanitizeFeedback(Preprocessor):
     """What nbgrader's feedback template shows unsanitized, made safe (after GetGrades).
 
@@ -185,7 +191,7 @@ class SanitizeFeedback(Preprocessor):
                 cell.source = _as_text(cell.source)
                 return cell, resources
             safe = clean_html(rendered)
-            if safe != rendered:
+            if safe != _INERT_COMMENT.sub("", rendered):
                 cell.cell_type = "raw"
                 cell.metadata["raw_mimetype"] = "text/html"
                 cell.source = f'<div class="text_cell_render rendered_html">{safe}</div>'
