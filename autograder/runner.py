@@ -264,13 +264,23 @@ def _reassigned_helpers() -> list[str]:
 #: packages whose imports the NumPy kernel skips: the checker pulls in the whole registry, and
 #: the course's helpers need Keras (absent there) or only draw (03's import 0.9 s of them first)
 COURSE_TOOLS = {"autograder", "course"}
+#: the course's modules written with NumPy alone, imported as in the learner's notebook (an
+#: answer may build on them: 05's hint builds ``mlp_gradients`` from ``dense_backward``)
+NUMPY_COURSE_MODULES = {"course.mlp", "course.fallback", "course.functions"}
 
 
 def _imports_course_tools(statement: ast.stmt) -> bool:
+    """Whether the statement imports one of :data:`COURSE_TOOLS` that needs Keras."""
     if isinstance(statement, ast.ImportFrom):
-        return (statement.module or "").split(".")[0] in COURSE_TOOLS
+        module = statement.module or ""
+        if module == "course":
+            return any(f"course.{a.name}" not in NUMPY_COURSE_MODULES for a in statement.names)
+        return module.split(".")[0] in COURSE_TOOLS and module not in NUMPY_COURSE_MODULES
     if isinstance(statement, ast.Import):
-        return any(alias.name.split(".")[0] in COURSE_TOOLS for alias in statement.names)
+        return any(
+            alias.name.split(".")[0] in COURSE_TOOLS and alias.name not in NUMPY_COURSE_MODULES
+            for alias in statement.names
+        )
     return False
 
 

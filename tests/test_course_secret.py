@@ -23,8 +23,8 @@ from tests.harness import FIXTURES, ROOT
 #: Keras's answers, per exercise and secret, computed once for every variant
 _EXPECTED: Expectations = {}
 CHAPTERS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-#: secrets the mistakes are tried under: the package's fixed seeds (no secret) and many others
-SECRETS = [b""] + [bytes([i]) * 32 for i in range(1, 5)]
+#: secrets the mistakes are tried under: the package's fixed seeds (no secret) and two others
+SECRETS = [b""] + [bytes([i]) * 32 for i in (1, 2)]
 
 
 def _arrays(cases) -> list[bytes]:

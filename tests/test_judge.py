@@ -381,3 +381,27 @@ def test_the_numpy_kernel_runs_cells_as_jupyter_does_and_names_the_numpy_rule():
     )
     assert h["error"] is None and h["value"] == [False, 1e-07, "float32"]
     assert k["error"] is None and k["tensorflow"]["ops"] == ["keras.ops.relu"]
+
+
+def test_the_numpy_kernel_imports_the_course_modules_written_with_numpy():
+    """An answer may build on ``course.mlp`` (05's hint): imported as in the notebook; the
+    course's Keras helpers are skipped, and a function that needs them fails by name."""
+    code = textwrap.dedent(
+        """
+        import json
+        from autograder import runner
+        runner.forbid_tensorflow()
+        runner.replay(
+            "from course.mlp import dense_backward, yours_or_course\\n"
+            "from course import stand_ins\\n"
+            "def f(x):\\n    return dense_backward(x, [[2.0]], [0.0], [[1.0]], 'relu')[1]\\n"
+            "def g(x):\\n    return stand_ins.fit_line(x, x)\\n",
+            "cell 1",
+        )
+        print(json.dumps([runner._answer(n, "", ([[3.0]],), {}) for n in "fg"], default=str))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    f, g = json.loads(done.stdout.splitlines()[-1])
+    assert f["error"] is None and "3." in str(f["value"])
+    assert "name 'stand_ins' is not defined" in g["error"]["message"]
