@@ -17,4 +17,9 @@ class KerasClass(Kind):
     caller = "kernel"
 
     def __init__(self, use: Callable[..., Any]) -> None:
-        super().__init__(call=use)
+        super().__init__()
+        self.use = use
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """What using the learner's class ``fn`` gives."""
+        return self.use(fn, *args, **kwargs)

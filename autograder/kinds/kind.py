@@ -38,21 +38,16 @@ class Kind:
     keeps_weights: ClassVar[bool] = True
 
     def __init__(
-        self,
-        judge: Judge | None = None,
-        allowed_ops: frozenset[str] = frozenset(),
-        call: Callable[..., Any] | None = None,
+        self, judge: Judge | None = None, allowed_ops: frozenset[str] = frozenset()
     ) -> None:
         #: None: the answer is compared with the reference's within the tolerance
         self.judge = judge
         #: TensorFlow ops a NumPy solution may trigger (e.g. ReadVariableOp to read weights)
         self.allowed_ops = allowed_ops
-        self._call = call
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call the learner's ``fn`` (or a Mistake's ``produces``) on a case's arguments."""
-        if self._call is not None:
-            return self._call(fn, *args, **kwargs)
+        """Call the learner's ``fn`` (or a Mistake's ``produces``) on a case's arguments:
+        plainly, unless the kind says otherwise (then its ``caller`` is "kernel" or "judge")."""
         return fn(*args, **kwargs)
 
     @property

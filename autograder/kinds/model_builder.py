@@ -19,4 +19,9 @@ class ModelBuilder(Kind):
     caller = "kernel"
 
     def __init__(self, build: Callable[..., Any], judge: Judge) -> None:
-        super().__init__(judge=never_crash(judge), call=build)
+        super().__init__(judge=never_crash(judge))
+        self.build = build
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The model the learner's ``fn`` builds (or instantiates and calls)."""
+        return self.build(fn, *args, **kwargs)

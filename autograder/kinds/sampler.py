@@ -6,6 +6,7 @@ The statistics are :mod:`autograder.judges.distribution`'s.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from autograder.judges.distribution import call_sampler, distribution_judge
 from autograder.kinds.kind import Kind
@@ -21,4 +22,8 @@ class Sampler(Kind):
     calls = 2
 
     def __init__(self, bounded: Callable[[Case], bool] = lambda case: True) -> None:
-        super().__init__(judge=distribution_judge(bounded), call=call_sampler)
+        super().__init__(judge=distribution_judge(bounded))
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The sampler's draw (a learner's: twice from the one generator, see ``call_sampler``)."""
+        return call_sampler(fn, *args, **kwargs)

@@ -130,4 +130,9 @@ class StatefulStep(Kind):
     calls = 1
 
     def __init__(self, update: Update, rtol: float, atol: float) -> None:
-        super().__init__(judge=trajectory_judge(update, rtol, atol), call=iterate(update))
+        super().__init__(judge=trajectory_judge(update, rtol, atol))
+        self._steps = iterate(update)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The trajectory of ``fn`` from Keras's initial state (see :func:`iterate`)."""
+        return self._steps(fn, *args, **kwargs)

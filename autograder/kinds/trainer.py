@@ -24,14 +24,17 @@ class Trainer(Kind):
     keeps_weights = False
 
     def __init__(self, train: Callable[..., Any], judge: Judge) -> None:
-        super().__init__(judge=judge, call=train)
+        super().__init__(judge=judge)
+        self.train = train
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The outcome of training the model ``fn`` builds."""
+        return self.train(fn, *args, **kwargs)
 
 
-class NumPyTrainer(Kind):
+class NumPyTrainer(Trainer):
     """``train(fn, *args, **kwargs)`` runs in the judge, the learner's NumPy loop in the NumPy
     kernel; ``judge`` weighs what ``train`` makes of the parameters it returns."""
 
-    caller = "judge"
-
-    def __init__(self, train: Callable[..., Any], judge: Judge) -> None:
-        super().__init__(judge=judge, call=train)
+    numpy_only = True
+    keeps_weights = True
