@@ -1,10 +1,13 @@
 """The one generic checker every test cell calls: ``check("sigmoid", sigmoid)``.
 
-For each case it runs the reference (tf.keras) and the learner's function on
-private copies of the inputs, watches that no TensorFlow op runs while the
-learner's code does, that the inputs are left untouched, captures warnings and
-stderr (nbgrader zeroes a test cell that writes to stderr), compares within the
-exercise's tolerance and, on a mismatch, names the likely mistake. The outcome is a
+For each case it runs the reference (tf.keras) and the learner's function (called as the
+exercise's kind calls it, :mod:`autograder.kinds`) on private copies of the inputs, watches
+that no TensorFlow op runs while the learner's code does, that the inputs are left
+untouched, captures warnings and stderr (nbgrader zeroes a test cell that writes to
+stderr), and judges the answer as the kind does (by default within the exercise's
+tolerance). :func:`_verdict` sorts a case's outcome in single-purpose steps: TensorFlow
+used, not implemented, an error expected or raised, an argument changed, a mismatch (with
+the likely mistake named) or a result that is not repeatable. The outcome is a
 :class:`~autograder.verdict.Verdict`, rendered to text once.
 """
 
