@@ -8,11 +8,15 @@ is written, one line per check, to the file named on the command line; run befor
 a change and diff the two files::
 
     PYTHONPATH=$PWD python benchmarks/verdict_recording.py before.jsonl [chapter ...]
+
+Python's string hashing is fixed (``PYTHONHASHSEED=0``, the script restarts itself with it):
+some Keras messages print a set, whose order follows the hashes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,5 +54,9 @@ def record(chapters: list[str], out: Path) -> None:
 
 
 if __name__ == "__main__":
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(
+            sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"}
+        )
     every = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
     record(sys.argv[2:] or every, Path(sys.argv[1]))
