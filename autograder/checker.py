@@ -1,10 +1,13 @@
 """The one generic checker every test cell calls: ``check("sigmoid", sigmoid)``.
 
-For each case it runs the reference (tf.keras) and the learner's function on
-private copies of the inputs, watches that no TensorFlow op runs while the
-learner's code does, that the inputs are left untouched, captures warnings and
-stderr (nbgrader zeroes a test cell that writes to stderr), compares within the
-exercise's tolerance and, on a mismatch, names the likely mistake. The outcome is a
+For each case it runs the reference (tf.keras) and the learner's function (called as the
+exercise's kind calls it, :mod:`autograder.kinds`) on private copies of the inputs, watches
+that no TensorFlow op runs while the learner's code does, that the inputs are left
+untouched, captures warnings and stderr (nbgrader zeroes a test cell that writes to
+stderr), and judges the answer as the kind does (by default within the exercise's
+tolerance). :func:`_verdict` sorts a case's outcome in single-purpose steps: TensorFlow
+used, not implemented, an error expected or raised, an argument changed, a mismatch (with
+the likely mistake named) or a result that is not repeatable. The outcome is a
 :class:`~autograder.verdict.Verdict`, rendered to text once.
 """
 
@@ -155,8 +158,8 @@ def _run_learner(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Lear
             run.error = error
     run.warnings = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     run.stderr = stderr.text
-    tensorflow.ops = [op for op in tensorflow.ops if op not in exercise.allowed_ops]
-    run.tensorflow = tensorflow if exercise.numpy_only else TensorFlowReport()
+    tensorflow.ops = [op for op in tensorflow.ops if op not in exercise.kind.allowed_ops]
+    run.tensorflow = tensorflow if exercise.kind.numpy_only else TensorFlowReport()
     return run
 
 
@@ -165,8 +168,20 @@ def _hang(text: str, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
+def _argument_names(exercise: Exercise, case: Case) -> list[str]:
+    """The case's positional arguments' names: the exercise's ``params``, then ``arg<i>``."""
+    return list(exercise.params) + [f"arg{i}" for i in range(len(exercise.params), len(case.args))]
+
+
+def _tolerance(exercise: Exercise, case: Case) -> tuple[float, float]:
+    """``(rtol, atol)`` for this case: its own, else the exercise's."""
+    rtol = case.rtol if case.rtol is not None else exercise.rtol
+    atol = case.atol if case.atol is not None else exercise.atol
+    return rtol, atol
+
+
 def _call_text(exercise: Exercise, case: Case) -> str:
-    names = list(exercise.params) + [f"arg{i}" for i in range(len(exercise.params), len(case.args))]
+    names = _argument_names(exercise, case)
     parts = [f"{n} = {describe(v)}" for n, v in zip(names, case.args, strict=False)]
     parts += [f"{k} = {v!r}" for k, v in case.kwargs.items()]
     return "\n".join(f"    {_hang(p, 8)}" for p in parts)
@@ -208,13 +223,7 @@ def _tampered_helpers() -> list[str]:
 
 
 def _difference(exercise: Exercise, case: Case, got: Any, expected: Any) -> str | None:
-    rtol = case.rtol if case.rtol is not None else exercise.rtol
-    atol = case.atol if case.atol is not None else exercise.atol
-    if exercise.judge is not None:
-        return exercise.judge(got, expected, case)
-    if isinstance(expected, str):
-        return None if isinstance(got, str) and got == expected else f"got {got!r}"
-    return array_difference(got, expected, rtol, atol)
+    return exercise.kind.difference(got, expected, case, *_tolerance(exercise, case))
 
 
 def _failure(exercise: Exercise, kind: str, headline: str, **parts: Any) -> Verdict:
@@ -230,6 +239,20 @@ def _verdict(
     """None when the case passes, else the failed verdict (without notes)."""
     expected, expected_error = expected or _expected(exercise, case)
     run = _run_learner(exercise, fn, case)
+    failure = _not_numpy(exercise, run) or _not_implemented(exercise, run)
+    if failure is None and expected_error is not None:
+        failure = _missed_error(exercise, run, expected_error)
+    elif failure is None:
+        failure = (
+            _raised(exercise, case, run)
+            or _changed_argument(exercise, case, run)
+            or _compared(exercise, fn, case, run, expected)
+        )
+    return failure, run
+
+
+def _not_numpy(exercise: Exercise, run: LearnerRun) -> Verdict | None:
+    """TensorFlow ran, its dispatch was replaced, or the NumPy-only barrier refused a call."""
     name = exercise.name
     if run.tensorflow.ops:
         ops = ", ".join(dict.fromkeys(run.tensorflow.ops))
@@ -239,14 +262,14 @@ def _verdict(
             f"{name} ran TensorFlow ops ({ops}) while computing its result. This exercise must "
             "be written with NumPy only, so it scores zero. Compute it with NumPy (np.exp, "
             "np.maximum, ...) instead of calling tf / keras.",
-        ), run
+        )
     if run.tensorflow.tampered:
         return _failure(
             exercise,
             "tampered",
             f"TensorFlow's op dispatch ({', '.join(run.tensorflow.tampered)}) was replaced while "
             f"{name} ran. That switches off the grader's integrity check, so it scores zero.",
-        ), run
+        )
     if _is_kind(run.error, "NumPyOnlyError") or _missing_tensorflow(run.error):
         return _failure(
             exercise,
@@ -254,75 +277,109 @@ def _verdict(
             f"{name} called TensorFlow or Keras ({run.error}) while computing its result. This "
             "exercise must be written with NumPy only, so it scores zero. Compute it with NumPy "
             "(np.exp, np.maximum, ...) instead of calling tf / keras.",
-        ), run
+        )
+    return None
+
+
+def _not_implemented(exercise: Exercise, run: LearnerRun) -> Verdict | None:
     # not subclasses such as StdinNotImplementedError
     if _is_kind(run.error, "NotImplementedError", exactly=True):
         return _failure(
             exercise,
             "not_implemented",
-            f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.",
-        ), run
-    if expected_error is not None:
-        if _is_kind(run.error, "ValueError"):
-            return None, run
-        got = _error_line(run.error) if run.error else f"returned {run.value!r}"
-        return _failure(
-            exercise,
-            "should_raise",
-            f"{name} should raise ValueError here ({expected_error}), but it {got}.",
-        ), run
-    if run.error is not None:
-        # a kernel that stopped during a batch of calls names no call: none is shown
-        call = "" if _is_kind(run.error, "NoAnswer", exactly=True) else _call_text(exercise, case)
-        return _failure(
-            exercise,
-            "raised",
-            f"{name} raised {_error_line(run.error)}",
-            details=(f"  input ({case.why or 'case'}):", call) if call else (),
-        ), run
+            f"{exercise.name} is not implemented yet: replace `raise NotImplementedError()` "
+            "with your code.",
+        )
+    return None
+
+
+def _missed_error(
+    exercise: Exercise, run: LearnerRun, expected_error: ValueError
+) -> Verdict | None:
+    """Where the reference raises ValueError, the learner's function must too."""
+    if _is_kind(run.error, "ValueError"):
+        return None
+    got = _error_line(run.error) if run.error else f"returned {run.value!r}"
+    return _failure(
+        exercise,
+        "should_raise",
+        f"{exercise.name} should raise ValueError here ({expected_error}), but it {got}.",
+    )
+
+
+def _raised(exercise: Exercise, case: Case, run: LearnerRun) -> Verdict | None:
+    if run.error is None:
+        return None
+    # a kernel that stopped during a batch of calls names no call: none is shown
+    call = "" if _is_kind(run.error, "NoAnswer", exactly=True) else _call_text(exercise, case)
+    return _failure(
+        exercise,
+        "raised",
+        f"{exercise.name} raised {_error_line(run.error)}",
+        details=(f"  input ({case.why or 'case'}):", call) if call else (),
+    )
+
+
+def _changed_argument(exercise: Exercise, case: Case, run: LearnerRun) -> Verdict | None:
     for before, after, label in _argument_pairs(exercise, case, run):
         if not unchanged(before, after):
             return _failure(
                 exercise,
                 "changed_argument",
-                f"{name} changed its argument {label} in place: it was {describe(before)} before "
-                f"the call and {describe(after)} after. Work on a copy or use operations that "
-                "return new arrays.",
-            ), run
+                f"{exercise.name} changed its argument {label} in place: it was "
+                f"{describe(before)} before the call and {describe(after)} after. Work on a "
+                "copy or use operations that return new arrays.",
+            )
+    return None
+
+
+def _compared(
+    exercise: Exercise, fn: Callable[..., Any], case: Case, run: LearnerRun, expected: Any
+) -> Verdict | None:
+    """The answer against the reference's (then, for seeded cases, against a second call)."""
     difference = _difference(exercise, case, run.value, expected)
-    if difference is None and case.same_twice:
-        again = _run_learner(exercise, fn, case)
-        if again.error is not None or array_difference(again.value, run.value, 0.0, 0.0):
-            return _failure(
-                exercise,
-                "not_repeatable",
-                f"{name} gave a different result when called again with the same arguments "
-                "(same seed). Draw every random number from the `rng` you are given.",
-            ), run
     if difference is None:
-        return None, run
-    rtol = case.rtol if case.rtol is not None else exercise.rtol
-    atol = case.atol if case.atol is not None else exercise.atol
+        return _repeated(exercise, fn, case, run) if case.same_twice else None
+    return _failure(
+        exercise,
+        "mismatch",
+        f"{exercise.name} does not match {exercise.reference_name}: {difference}",
+        details=_mismatch_details(exercise, case, run.value, expected),
+        mistakes=tuple(_diagnose(exercise, case, run.value, expected)),
+    )
+
+
+def _repeated(
+    exercise: Exercise, fn: Callable[..., Any], case: Case, run: LearnerRun
+) -> Verdict | None:
+    """A second call on identical copies must give the identical result (seeded RNGs)."""
+    again = _run_learner(exercise, fn, case)
+    if again.error is None and not array_difference(again.value, run.value, 0.0, 0.0):
+        return None
+    return _failure(
+        exercise,
+        "not_repeatable",
+        f"{exercise.name} gave a different result when called again with the same arguments "
+        "(same seed). Draw every random number from the `rng` you are given.",
+    )
+
+
+def _mismatch_details(exercise: Exercise, case: Case, got: Any, expected: Any) -> tuple[str, ...]:
     call = _call_text(exercise, case)
     details = [
         f"  input ({case.why or 'case'}):" if call else f"  case: {case.why or 'no arguments'}",
         *([call] if call else []),
         f"  expected: {_hang(describe(expected), 12)}",
-        f"  got:      {_hang(describe(run.value), 12)}",
+        f"  got:      {_hang(describe(got), 12)}",
     ]
-    if not isinstance(expected, str) and exercise.judge is None:
+    if exercise.kind.states_tolerance(expected):
+        rtol, atol = _tolerance(exercise, case)
         details.append(f"  tolerance: rtol={rtol:g}, atol={atol:g}")
-    return _failure(
-        exercise,
-        "mismatch",
-        f"{name} does not match {exercise.reference_name}: {difference}",
-        details=tuple(details),
-        mistakes=tuple(_diagnose(exercise, case, run.value, expected)),
-    ), run
+    return tuple(details)
 
 
 def _argument_pairs(exercise: Exercise, case: Case, run: LearnerRun):
-    names = list(exercise.params) + [f"arg{i}" for i in range(len(exercise.params), len(case.args))]
+    names = _argument_names(exercise, case)
     yield from zip(case.args, run.args, names, strict=False)
     for key, value in case.kwargs.items():
         yield value, run.kwargs.get(key), key

@@ -3,7 +3,7 @@
 Such an exercise runs in the NumPy kernel, where TensorFlow and Keras are absent, like
 every other NumPy exercise: the judge sends its model as the data a NumPy solution reads
 (each layer's class, name, weights, ``use_bias``, ``units``, activation name and
-configuration, see :func:`autograder.judges.handback.as_data`), and the kernel gives the
+configuration, see :func:`autograder.handback.as_data`), and the kernel gives the
 learner's function a :class:`Model` made of :class:`Layer` stand-ins. They answer what a
 Keras model answers about itself; computing with them (``model(x)``, ``layer(x)``,
 ``layer.activation(z)``, ``model.predict``) raises :class:`~autograder.runner.NumPyOnlyError`,
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-#: The key of a model's data (:func:`autograder.judges.handback.as_data`).
+#: The key of a model's data (:func:`autograder.handback.as_data`).
 MODEL_DATA = "__model_data__"
 
 

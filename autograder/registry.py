@@ -2,9 +2,10 @@
 
 An exercise names its reference (a callable that computes the expected value
 with tf.keras / tf.nn at grading time), the inputs it is checked on, its
-tolerance and the mistakes it can recognise. The generic checker in
-:mod:`autograder.checker` does the rest. The registry collects the chapters'
-catalogues (``EXERCISES`` of each module in :mod:`autograder.exercises`) by name.
+tolerance, the mistakes it can recognise and its kind (:mod:`autograder.kinds`: how
+the learner's object is called, where it runs while graded, how it is judged). The
+generic checker in :mod:`autograder.checker` does the rest. The registry collects the
+catalogues (``EXERCISES`` of every module found in :mod:`autograder.exercises`) by name.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import importlib
+import pkgutil
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from autograder.kinds.kind import Kind
+from autograder.kinds.numpy_function import NumPyFunction
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-6
@@ -92,34 +98,14 @@ class Exercise:
     params: tuple[str, ...] = ("x",)
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
-    numpy_only: bool = True
     mistakes: tuple[Mistake, ...] = ()
-    #: TensorFlow ops a NumPy solution may trigger (e.g. ReadVariableOp to read model weights).
-    allowed_ops: frozenset[str] = frozenset()
-    #: How to call the learner's object (and a Mistake's ``produces``) with a case's arguments
-    #: (default ``fn(*args, **kwargs)``), e.g. to instantiate a class and then call it.
-    #: The reference is always called plainly: ``reference(*args, **kwargs)``.
-    call: Callable[..., Any] | None = None
-    #: ``judge(got, expected, case)`` returns what is wrong, or None; the default compares
-    #: numbers within the tolerance (strings exactly). Use it for models, distributions, training.
-    judge: Callable[[Any, Any, Case], str | None] | None = None
-    #: In ``autograder grade``, run ``call`` inside the learner's kernel (it needs the
-    #: learner's live objects, e.g. to subclass or train with them) rather than in the judge.
-    hook_in_kernel: bool = False
-    #: How many times a ``call`` hook that runs in the judge calls the learner's object on a
-    #: case, each call on the arguments as the one before left them (a generator's state
-    #: carries over); ``autograder grade`` asks the kernel for those calls in advance, in one
-    #: request per check. 0: each call is asked for as the hook makes it.
-    hook_calls: int = 0
-    #: In ``autograder grade``, keep the weights of a model the learner hands back (False:
-    #: the judge's rebuilt model keeps what its initializers draw under the judge's seed).
-    hand_back_weights: bool = True
+    #: How the learner's object is called, where it runs while graded, how it is judged.
+    kind: Kind = field(default_factory=NumPyFunction)
 
     def invoke(self, fn: Callable[..., Any], case_args: tuple, case_kwargs: dict) -> Any:
-        """Call a learner-side ``fn`` the way this exercise calls it."""
-        if self.call is not None:
-            return self.call(fn, *case_args, **case_kwargs)
-        return fn(*case_args, **case_kwargs)
+        """Call a learner-side ``fn`` the way this exercise's kind calls it (the reference is
+        always called plainly: ``reference(*args, **kwargs)``)."""
+        return self.kind.call(fn, *case_args, **case_kwargs)
 
     def cases(self, hidden: bool) -> list[Case]:
         """The visible cases, plus the hidden ones (from a per-exercise seed, mixed with the
@@ -133,23 +119,17 @@ class Exercise:
 
 @functools.cache
 def _catalogue() -> dict[str, Exercise]:
-    """Every chapter's exercises, collected from the chapters' ``EXERCISES``; names are unique."""
-    from autograder.exercises import (
-        activations,
-        initialization,
-        losses,
-        model_building,
-        optimizers,
-        training,
-    )
+    """Every chapter's exercises, collected from the ``EXERCISES`` of each module of
+    :mod:`autograder.exercises`; names are unique."""
+    from autograder import exercises
 
-    chapters = (activations, initialization, losses, model_building, training, optimizers)
-    exercises = [exercise for chapter in chapters for exercise in chapter.EXERCISES]
     catalogue: dict[str, Exercise] = {}
-    for exercise in exercises:
-        if exercise.name in catalogue:
-            raise ValueError(f"exercise {exercise.name!r} is defined twice")
-        catalogue[exercise.name] = exercise
+    for module in pkgutil.iter_modules(exercises.__path__):
+        chapter = importlib.import_module(f"{exercises.__name__}.{module.name}")
+        for exercise in chapter.EXERCISES:
+            if exercise.name in catalogue:
+                raise ValueError(f"exercise {exercise.name!r} is defined twice")
+            catalogue[exercise.name] = exercise
     return catalogue
 
 

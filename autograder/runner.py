@@ -29,16 +29,21 @@ from autograder.modeldata import stand_ins
 from autograder.quiet import captured_stderr
 
 MIME_TYPE = "application/vnd.autograder.result+json"
-#: Modules a NumPy exercise may not use; in the NumPy kernel they are stand-ins that refuse.
-FORBIDDEN = ("tensorflow", "keras", "tf_keras")
+#: Modules a NumPy exercise may not use: the NumPy kernel's view of site-packages leaves them
+#: out (:func:`autograder.grading.sandbox.build_view`) and importing one there raises
+#: :class:`NumPyOnlyError`; TensorFlow's and Keras's (:data:`STAND_INS`) give stand-ins instead.
+NOT_NUMPY = ("tensorflow", "keras", "tf_keras", "tensorboard", "jax", "torch")
+#: The modules whose stand-ins answer the calls a NumPy notebook may make (:data:`ALLOWED`).
+STAND_INS = NOT_NUMPY[:3]
 #: A batch (:func:`call_batch`) starts no further call once it has run this long or its
 #: replies hold this many bytes; the judge asks for the rest one by one, each in its own time.
 BATCH_SECONDS = 5.0
 BATCH_BYTES = 16 * 2**20
 
 
-class NumPyOnlyError(RuntimeError):
-    """A NumPy exercise's code reached for TensorFlow or Keras."""
+class NumPyOnlyError(ImportError, RuntimeError):
+    """A NumPy exercise's code reached for TensorFlow or Keras: a stand-in refused to compute,
+    or (``name``: the module) the NumPy kernel blocked an import of :data:`NOT_NUMPY`."""
 
 
 #: What a NumPy exercise's notebook may take from TensorFlow and Keras in the NumPy kernel
@@ -147,7 +152,7 @@ class _RefusingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports of TensorFlow's and Keras's modules give stand-ins."""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name.split(".")[0] not in FORBIDDEN:
+        if name.split(".")[0] not in STAND_INS:
             return None
         return importlib.machinery.ModuleSpec(name, self, is_package=True)
 
@@ -161,7 +166,7 @@ class _RefusingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def forbid_tensorflow() -> None:
     """Make ``import tensorflow`` / ``keras`` (and their submodules) give stand-ins that refuse."""
     sys.meta_path.insert(0, _RefusingFinder())
-    for name in FORBIDDEN:
+    for name in STAND_INS:
         sys.modules[name] = _Refusing(name)
 
 
@@ -197,7 +202,8 @@ def replay(source: str, label: str) -> None:
                 warnings.simplefilter("ignore")
                 exec(compile(ast.Module([statement], []), filename, "exec"), namespace)
         except BaseException as error:  # noqa: BLE001 - the cell's own failure, not ours
-            refused = isinstance(error, NumPyOnlyError)
+            # a stand-in's refusal; a blocked import (its ``name``) stops the cell
+            refused = isinstance(error, NumPyOnlyError) and error.name is None
             missing = _binds(tree.body[position : position + 1 if refused else None])
             REPLAYED.append([label, statement.lineno, _error_line(error), missing])
             if not refused:
@@ -301,7 +307,8 @@ def _error(error: BaseException) -> dict[str, Any]:
 
 
 def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, Any]) -> Any:
-    """Call ``fn``; with an exercise, the way it calls it (its hook needs Keras) under the watch."""
+    """Call ``fn``; with an exercise, the way its kind calls it (in this kernel: it needs Keras or
+    the learner's live objects), under the watch."""
     if not exercise:
         refused = len(REFUSED)
         value = fn(*args, **kwargs)
@@ -310,17 +317,17 @@ def _invoke(exercise: str, fn: Any, args: tuple, kwargs: dict, reply: dict[str, 
         keras = sys.modules.get("keras")
         if keras is None or isinstance(keras, _Refusing):
             return value
-        from autograder.judges.handback import hand_back
+        from autograder.handback import hand_back
 
         return hand_back(value)
+    from autograder.handback import hand_back, take_back
     from autograder.integrity import WATCH
-    from autograder.judges.handback import hand_back, take_back
     from autograder.registry import get_exercise
 
     chosen = get_exercise(exercise)
     args = tuple(take_back(a) for a in args)
     kwargs = {k: take_back(v) for k, v in kwargs.items()}
-    if not chosen.numpy_only:
+    if not chosen.kind.numpy_only:
         return hand_back(chosen.invoke(fn, args, kwargs), args)
     refused = len(REFUSED)
     with WATCH.armed() as watched:

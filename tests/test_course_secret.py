@@ -63,7 +63,7 @@ def _notebook_losses() -> list:
                 pytest.param(chapter, variant, cell, id=f"{variant.name}-{cell}")
                 for cell in variant.lost
                 if cell not in variant.differs  # lost only where the README says it differs
-                and all(get_exercise(call.exercise).numpy_only for call in checks[cell])
+                and all(get_exercise(call.exercise).kind.numpy_only for call in checks[cell])
             ]
     return found
 
@@ -140,7 +140,7 @@ def _numpy_cells() -> list:
         pytest.param(chapter, cell, id=f"{chapter}-{cell}")
         for chapter in CHAPTERS
         for cell, calls in _checks(chapter).items()
-        if calls and all(get_exercise(call.exercise).numpy_only for call in calls)
+        if calls and all(get_exercise(call.exercise).kind.numpy_only for call in calls)
     ]
 
 

@@ -22,8 +22,8 @@ from nbformat import NotebookNode
 from autograder import runner, wire
 from autograder.compare import array_difference
 from autograder.grading.judge import BUFFERS, MAX_LINE, CheckCall, Judge, outputs_of
+from autograder.handback import hand_back
 from autograder.judges import allowlist, process_state
-from autograder.judges.handback import hand_back
 from autograder.references import keras
 
 REGRESSION = CheckCall("build_regression_mlp", "build_regression_mlp", hidden=False)

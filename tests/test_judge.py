@@ -133,7 +133,7 @@ def test_reference_answers_are_computed_once_per_cache():
 
 
 def test_handed_back_models_are_rebuilt_from_keras_classes_only():
-    from autograder.judges.handback import hand_back, take_back
+    from autograder.handback import hand_back, take_back
     from autograder.references import keras
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a")], name="m")

@@ -9,7 +9,7 @@ import pytest
 from autograder import CheckFailed, check, wire
 from autograder.checker import _difference
 from autograder.exercises import training
-from autograder.judges.handback import hand_back, take_back
+from autograder.handback import hand_back, take_back
 from autograder.judges.models import is_variance_scaling
 from autograder.judges.training import TRAINED, layers_of
 from autograder.references import keras, tf

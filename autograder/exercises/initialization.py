@@ -1,7 +1,8 @@
 """Chapter 03_initialization: fans, weight samplers judged by distribution, signal through depth.
 
 A catalogue: the references (Keras), cases, hints and wrong implementations of each
-exercise. Samplers are judged by :mod:`autograder.judges.distribution`; the NumPy
+exercise. Samplers are of the :class:`~autograder.kinds.sampler.Sampler` kind, judged by
+:mod:`autograder.judges.distribution`; the NumPy
 samplers with the usual slips live in :mod:`autograder.mistakes.initializers`, the
 signal-propagation slips in :mod:`autograder.mistakes.propagation`.
 """
@@ -19,8 +20,9 @@ from autograder.judges.distribution import (
     Sample,
     Seeded,
     keras_sample,
-    sampler_exercise,
 )
+from autograder.kinds.numpy_function import NumPyFunction
+from autograder.kinds.sampler import Sampler
 from autograder.mistakes import propagation
 from autograder.mistakes.initializers import (
     TRUNCATION_STD,
@@ -81,7 +83,7 @@ COMPUTE_FANS = Exercise(
     hidden=_fans_hidden,
     rtol=0.0,
     atol=0.0,
-    judge=_judge_fans,
+    kind=NumPyFunction(judge=_judge_fans),
     mistakes=(
         Mistake(
             "a convolution kernel (..., in, out) has a receptive field: every output sums "
@@ -158,6 +160,30 @@ _SHAPES_HIDDEN = [
 def _ref_random_normal(shape, mean=0.0, stddev=0.05, rng=None) -> Sample:
     make = lambda seed: keras.initializers.RandomNormal(mean, stddev, seed=seed)  # noqa: E731
     return keras_sample(shape, make, ("RandomNormal", mean, stddev))
+
+
+def sampler_exercise(
+    name: str,
+    reference: Callable[..., Sample],
+    reference_name: str,
+    visible: Callable[[], list[Case]],
+    hidden: Callable[[np.random.Generator], list[Case]],
+    mistakes: tuple[Mistake, ...],
+    bounded: Callable[[Case], bool] = lambda case: True,
+) -> Exercise:
+    """An exercise on a sampler ``fn(shape, ..., rng=None)``, judged by distribution."""
+    return Exercise(
+        name=name,
+        reference=reference,
+        reference_name=f"the distribution of {reference_name}",
+        params=("shape",),
+        visible=visible,
+        hidden=hidden,
+        rtol=0.0,
+        atol=0.0,
+        kind=Sampler(bounded),
+        mistakes=mistakes,
+    )
 
 
 RANDOM_NORMAL = sampler_exercise(

@@ -22,8 +22,9 @@ from autograder.judges.models import (
     judge_functional,
     judge_sequential,
     judge_subclassed,
-    never_crash,
 )
+from autograder.kinds.model_builder import ModelBuilder
+from autograder.kinds.numpy_function import NumPyFunction
 from autograder.mistakes.activations import ACTIVATIONS
 from autograder.mistakes.propagation import dense_backward
 from autograder.references import as_float32, keras, tf, to_numpy
@@ -119,10 +120,7 @@ def _builder_exercise(
         params=("model input",),
         rtol=0.0,
         atol=0.0,
-        numpy_only=False,
-        call=call,
-        judge=never_crash(judge),
-        hook_in_kernel=True,
+        kind=ModelBuilder(call, judge),
     )
 
 
@@ -188,7 +186,7 @@ DENSE_PARAM_COUNT = Exercise(
     params=("n_inputs", "units"),
     rtol=0.0,
     atol=0.0,
-    judge=_judge_count,
+    kind=NumPyFunction(judge=_judge_count),
     mistakes=(
         Mistake(
             "the bias is missing: each of the `units` neurons also has one bias, so a Dense "
@@ -237,7 +235,7 @@ MLP_PARAM_COUNT = Exercise(
     params=("layer_sizes",),
     rtol=0.0,
     atol=0.0,
-    judge=_judge_count,
+    kind=NumPyFunction(judge=_judge_count),
     mistakes=(
         Mistake(
             "the biases are missing: every Dense layer adds one bias per unit.",
@@ -509,7 +507,7 @@ NUMPY_FORWARD = Exercise(
     visible=_forward_visible,
     hidden=_forward_hidden,
     params=("model", "x"),
-    allowed_ops=READ_WEIGHT_OPS,
+    kind=NumPyFunction(allowed_ops=READ_WEIGHT_OPS),
     mistakes=(
         Mistake(
             "the activations are missing: after x @ kernel + bias, apply each layer's own "
@@ -604,7 +602,9 @@ DENSE_BACKWARD = Exercise(
     visible=_dense_backward_visible,
     hidden=_dense_backward_hidden,
     params=("x", "kernel", "bias", "upstream"),
-    judge=judge_gradients(("dx", "dkernel", "dbias"), DEFAULT_RTOL, DEFAULT_ATOL),
+    kind=NumPyFunction(
+        judge=judge_gradients(("dx", "dkernel", "dbias"), DEFAULT_RTOL, DEFAULT_ATOL)
+    ),
     mistakes=(
         Mistake(
             "transpose on the wrong side: dkernel = xᵀ δ, shape (inputs, units) like the "

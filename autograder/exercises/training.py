@@ -5,7 +5,9 @@ the line fitted by gradient descent must land on the least-squares line; the mod
 learner builds are compiled and trained here, with a fixed seed and a small epoch budget,
 and must clear a threshold on a held-out split; the custom loss must equal
 ``keras.losses.Huber``, also when ``model.fit`` trains with it. Training exercises are
-not NumPy reimplementations, so TensorFlow is allowed (``numpy_only=False``).
+not NumPy reimplementations, so TensorFlow is allowed (kinds
+:class:`~autograder.kinds.tensorflow_function.TensorFlowFunction`,
+:class:`~autograder.kinds.trainer.Trainer`, :class:`~autograder.kinds.keras_class.KerasClass`).
 
 A catalogue: the training protocol and what it reads off a model are in
 :mod:`autograder.judges.training`; the keras.ops Huber losses with one slip each in
@@ -38,6 +40,10 @@ from autograder.judges.training import (
     first_line,
     train,
 )
+from autograder.kinds.keras_class import KerasClass
+from autograder.kinds.numpy_function import NumPyFunction
+from autograder.kinds.tensorflow_function import TensorFlowFunction
+from autograder.kinds.trainer import NumPyTrainer, Trainer
 from autograder.mistakes import huber
 from autograder.mistakes.gradients import mlp_gradients, numerical_gradient
 from autograder.references import as_float32, keras, tf, to_numpy
@@ -161,8 +167,7 @@ FIT_LINE = Exercise(
     hidden=_line_hidden,
     rtol=0.0,
     atol=LINE_ATOL,
-    numpy_only=False,
-    judge=_judge_line,
+    kind=TensorFlowFunction(judge=_judge_line),
     mistakes=(
         Mistake(
             "the parameters ran away instead of settling: step against the gradient, "
@@ -300,10 +305,7 @@ BUILD_REGRESSION_MLP = Exercise(
     ],
     rtol=0.0,
     atol=0.0,
-    numpy_only=False,
-    call=_train_regression,
-    judge=_judge_regression,
-    hand_back_weights=False,
+    kind=Trainer(_train_regression, _judge_regression),
 )
 
 # ----------------------------------------------------------------------------- digits
@@ -448,10 +450,7 @@ BUILD_DIGITS_CLASSIFIER = Exercise(
     ],
     rtol=0.0,
     atol=0.0,
-    numpy_only=False,
-    call=_train_digits,
-    judge=_judge_digits,
-    hand_back_weights=False,
+    kind=Trainer(_train_digits, _judge_digits),
 )
 
 # ----------------------------------------------------------------------------- hinge labels
@@ -490,7 +489,7 @@ TO_HINGE_LABELS = Exercise(
     hidden=_hinge_hidden,
     rtol=0.0,
     atol=0.0,
-    numpy_only=False,
+    kind=TensorFlowFunction(),
     mistakes=(
         Mistake(
             "labels that are already -1/1 must stay as they are: 2y - 1 turns -1 into -3. "
@@ -641,9 +640,7 @@ HUBER_LOSS = Exercise(
     params=("y_true", "y_pred"),
     visible=_huber_visible,
     hidden=_huber_hidden,
-    numpy_only=False,
-    call=_call_huber,
-    hook_in_kernel=True,
+    kind=KerasClass(_call_huber),
     mistakes=(
         Mistake(
             "delta did not survive the save and load: keras.saving rebuilds a loss as "
@@ -865,7 +862,9 @@ MLP_GRADIENTS = Exercise(
         _mlp_case(rng, 1, 4, 3, 2, "one example"),
         _mlp_case(rng, 32, 64, 32, 10, "digits-sized, 64 → 32 → 10"),
     ],
-    judge=judge_gradients(("dW1", "db1", "dW2", "db2"), DEFAULT_RTOL, DEFAULT_ATOL),
+    kind=NumPyFunction(
+        judge=judge_gradients(("dW1", "db1", "dW2", "db2"), DEFAULT_RTOL, DEFAULT_ATOL)
+    ),
     mistakes=(
         Mistake(
             "1/N is missing: the loss is the mean over the batch, so every gradient carries 1/N.",
@@ -934,8 +933,7 @@ TRAIN_NUMPY_MLP = Exercise(
     hidden=lambda rng: [
         Case((), {"split_seed": 1}, why="digits, stratified 75/25 split with seed 1")
     ],
-    call=_train_numpy_mlp,
-    judge=_judge_numpy_mlp,
+    kind=NumPyTrainer(_train_numpy_mlp, _judge_numpy_mlp),
 )
 
 BACKWARD = (NUMERICAL_GRADIENT, GRADIENT_CHECK, MLP_GRADIENTS, TRAIN_NUMPY_MLP)

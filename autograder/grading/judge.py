@@ -6,11 +6,13 @@ for each one runs the checker's own logic (:func:`autograder.checker.evaluate`) 
 this process, where the registry, the references and the expected values live. The
 learner's function is a :class:`RemoteFunction`: a check's cases go to a kernel as wire
 data (:mod:`autograder.wire`), all in one request, the kernel calls the function on each
-(:mod:`autograder.runner`) and sends back only data. NumPy exercises run in a kernel
-without TensorFlow and Keras (the "numpy" flavour), which first replays the
-submission's other code cells; exercises that need Keras run in the notebook's own
-kernel. Verdicts are worded exactly as an interactive ``check`` words them, and the
-reference's answers are computed once per worker and reused for every submission.
+(:mod:`autograder.runner`) and sends back only data. The exercise's kind
+(:mod:`autograder.kinds`) says how: NumPy kinds run in a kernel without TensorFlow and
+Keras (the "numpy" flavour), which first replays the submission's other code cells; kinds
+that need Keras run in the notebook's own kernel; a kind's call runs there or in the judge,
+which then asks the kernel for each call of the learner's object. Verdicts are worded
+exactly as an interactive ``check`` words them, and the reference's answers are computed
+once per worker and reused for every submission.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from nbformat import NotebookNode
 
 from autograder import runner, wire
 from autograder.checker import Expectations, LearnerError, LearnerRun, Remote, evaluate, message
+from autograder.handback import as_data, hand_back, is_model, take_back
 from autograder.integrity import TensorFlowReport
 from autograder.judges import training
-from autograder.judges.handback import as_data, hand_back, is_model, take_back
 from autograder.registry import Case, Exercise, get_exercise
 from autograder.verdict import MIME_TYPE as VERDICT_MIME
 from autograder.verdict import Verdict
@@ -145,7 +147,7 @@ def _no_answer(why: str) -> LearnerError:
 
 
 #: How a refusal the learner's code caught reads to the checker (it names NumPyOnlyError).
-REFUSED_MRO = ["NumPyOnlyError", "RuntimeError", "Exception", "BaseException", "object"]
+REFUSED_MRO = [klass.__name__ for klass in runner.NumPyOnlyError.__mro__]
 
 
 class RemoteFunction(Remote):
@@ -168,13 +170,15 @@ class RemoteFunction(Remote):
         #: the next call is a case's first (the calls given in advance start there)
         self._first = False
 
-    def _request(self, args: Any, kwargs: Any, hook: bool) -> str:
-        send = as_data if in_numpy_kernel(self._exercise) else hand_back
+    def _request(self, args: Any, kwargs: Any, kind_call: bool) -> str:
+        """The wire text asking for a call on ``args``, ``kwargs``; ``kind_call``: the kernel
+        calls the learner's object the way the exercise's kind does."""
+        send = as_data if self._exercise.kind.in_numpy_kernel else hand_back
         return wire.dumps(
             {
                 "args": tuple(send(a) for a in args),
                 "kwargs": {k: send(v) for k, v in kwargs.items()},
-                "exercise": self._exercise.name if hook else "",
+                "exercise": self._exercise.name if kind_call else "",
             }
         )
 
@@ -199,12 +203,11 @@ class RemoteFunction(Remote):
 
     def prefetch(self, exercise: Exercise, cases: list[Case]) -> None:
         """Ask for the calls of every case (and of its repeat) in one request."""
-        in_judge = exercise.call is not None and not exercise.hook_in_kernel
-        calls = exercise.hook_calls if in_judge else 1
+        calls = exercise.kind.calls_in_advance
         if calls < 1 or not cases:
             return
         requests = [
-            self._request(case.args, case.kwargs, hook=exercise.hook_in_kernel)
+            self._request(case.args, case.kwargs, kind_call=exercise.kind.caller == "kernel")
             for case in cases
             for _ in range(1 + case.same_twice)
         ]
@@ -247,7 +250,7 @@ class RemoteFunction(Remote):
         reply, rest = replies[0], replies[1:]
         args, kwargs = reply.get("args"), reply.get("kwargs")
         if rest and isinstance(args, tuple) and isinstance(kwargs, dict):
-            self._next = (self._request(args, kwargs, hook=False), rest)
+            self._next = (self._request(args, kwargs, kind_call=False), rest)
         return reply
 
     def _error(self, reply: dict[str, Any]) -> LearnerError | None:
@@ -276,8 +279,8 @@ class RemoteFunction(Remote):
             run.stderr += str(reply.get("stderr", ""))[:2000]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """A plain call, for the exercise's own ``call`` hook running in the judge."""
-        reply = self._reply(self._request(args, kwargs, hook=False))
+        """A plain call, for the kind's own call running in the judge."""
+        reply = self._reply(self._request(args, kwargs, kind_call=False))
         self._note(self._run, reply)
         _write_back(args, reply.get("args"))
         _write_back(kwargs, reply.get("kwargs"))
@@ -285,39 +288,35 @@ class RemoteFunction(Remote):
         if error is not None:
             raise error
         watched = reply.get("tensorflow")
-        if self._exercise.numpy_only and isinstance(watched, dict) and watched.get("ops"):
+        if self._exercise.kind.numpy_only and isinstance(watched, dict) and watched.get("ops"):
             used = ", ".join(str(op)[:100] for op in list(watched["ops"])[:5])
             raise LearnerError("NumPyOnlyError", REFUSED_MRO, f"{used}, a failure it caught", None)
-        return take_back(reply.get("value"), weights=self._exercise.hand_back_weights)
+        return take_back(reply.get("value"), weights=self._exercise.kind.keeps_weights)
 
     def fill(self, exercise: Exercise, run: LearnerRun) -> None:
         self._run, self._next, self._first = run, None, True
         try:
-            if exercise.call is not None and not exercise.hook_in_kernel:
+            if exercise.kind.caller == "judge":
                 run.value = exercise.invoke(self, run.args, run.kwargs)
                 return
-            reply = self._reply(self._request(run.args, run.kwargs, exercise.hook_in_kernel))
-        except Exception as error:  # the learner's exception, or a hook's verdict on it
+            kind_call = exercise.kind.caller == "kernel"
+            reply = self._reply(self._request(run.args, run.kwargs, kind_call))
+        except Exception as error:  # the learner's exception, or the kind's verdict on it
             run.error = error
             return
         finally:
             self._run, self._next, self._first = None, None, False
         self._note(run, reply)
         run.error = self._error(reply)
-        run.value = take_back(reply.get("value"), weights=exercise.hand_back_weights)
+        run.value = take_back(reply.get("value"), weights=exercise.kind.keeps_weights)
         run.args = _restore(run.args, reply.get("args"))
         run.kwargs = _restore(run.kwargs, reply.get("kwargs"))
         watched = reply.get("tensorflow")
-        if exercise.numpy_only and isinstance(watched, dict):
-            ops = [str(op) for op in watched.get("ops", []) if op not in exercise.allowed_ops]
+        if exercise.kind.numpy_only and isinstance(watched, dict):
+            ops = [str(op) for op in watched.get("ops", []) if op not in exercise.kind.allowed_ops]
             run.tensorflow = TensorFlowReport(
                 ops[:50], [str(t) for t in watched.get("tampered", [])]
             )
-
-
-def in_numpy_kernel(exercise: Exercise) -> bool:
-    """NumPy exercises whose inputs are plain data run where TensorFlow is absent."""
-    return exercise.numpy_only and not exercise.hook_in_kernel
 
 
 def _cut(text: str) -> str:
@@ -381,7 +380,7 @@ class Judge:
         verdicts = []
         for call in calls:
             exercise = get_exercise(call.exercise)
-            execute = numpy if in_numpy_kernel(exercise) else full
+            execute = numpy if exercise.kind.in_numpy_kernel else full
             remote = RemoteFunction(execute, call.function, exercise)
             try:
                 with training.deadline(until):

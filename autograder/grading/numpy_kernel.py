@@ -3,8 +3,9 @@
 NumPy exercises are judged in kernels forked from it. In the sandbox the server's filesystem
 view holds no TensorFlow, Keras, tf_keras, TensorBoard, JAX or PyTorch at all (see
 :func:`autograder.grading.sandbox.build_view`), so importing them fails whatever learner code
-does. On top of that, this module makes the failure say why: importing one raises
-:class:`NumPyOnlyError` (the only barrier where the grader runs without the sandbox).
+does. On top of that, this module makes the failure say why: importing one of
+:data:`~autograder.runner.NOT_NUMPY` raises :class:`~autograder.runner.NumPyOnlyError` (the
+only barrier where the grader runs without the sandbox).
 """
 
 from __future__ import annotations
@@ -13,19 +14,16 @@ import importlib.abc
 import os
 import sys
 
-from autograder.grading.sandbox import NOT_NUMPY
+from autograder.runner import NOT_NUMPY, NumPyOnlyError
 
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-
-
-class NumPyOnlyError(ImportError):
-    """A NumPy exercise tried to use TensorFlow or Keras."""
 
 
 class _Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
         if name.split(".")[0] in NOT_NUMPY:
-            raise NumPyOnlyError(f"{name} is not available: this exercise must be NumPy only")
+            message = f"{name} is not available: this exercise must be NumPy only"
+            raise NumPyOnlyError(message, name=name)
 
 
 sys.meta_path.insert(0, _Blocker())

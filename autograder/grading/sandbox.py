@@ -39,6 +39,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from autograder.runner import NOT_NUMPY
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -69,8 +71,6 @@ SCRATCH_MB = 256
 KERNEL_UID = 1000
 #: Who runs bubblewrap when the grader is root (``nobody``).
 SANDBOX_UID = 65534
-#: What the "numpy" flavour's view leaves out of site-packages (packages, .so, dist-info).
-NOT_NUMPY = ("tensorflow", "keras", "tf_keras", "tensorboard", "jax", "torch")
 #: The project's own packages (editable install: their folders, not the project root).
 PROJECT_PACKAGES = ("autograder", "course")
 #: What the summary says about kernels run in this sandbox.
@@ -255,7 +255,8 @@ def _unused_site_packages() -> list[Path]:
 
 
 def numpy_only_entry(name: str) -> bool:
-    """Whether a site-packages entry may be in the "numpy" flavour's view."""
+    """Whether a site-packages entry may be in the "numpy" flavour's view (packages, .so and
+    dist-info of :data:`~autograder.runner.NOT_NUMPY` are left out)."""
     return not name.lower().replace("-", "_").startswith(NOT_NUMPY)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from autograder.integrity import trusted_np as tnp
 from autograder.references import to_numpy
-from autograder.registry import Case, Exercise, Mistake
+from autograder.registry import Case
 
 POOL_SIZE = 200_000
 MAX_DRAWS = 64
@@ -258,29 +258,3 @@ def distribution_judge(bounded: Callable[[Case], bool]) -> Callable[[Any, Any, C
         return compare_distributions(got, expected.pool, bounded(case))
 
     return judge
-
-
-def sampler_exercise(
-    name: str,
-    reference: Callable[..., Sample],
-    reference_name: str,
-    visible: Callable[[], list[Case]],
-    hidden: Callable[[np.random.Generator], list[Case]],
-    mistakes: tuple[Mistake, ...],
-    bounded: Callable[[Case], bool] = lambda case: True,
-) -> Exercise:
-    """An exercise on a sampler ``fn(shape, ..., rng=None)``, judged by distribution."""
-    return Exercise(
-        name=name,
-        reference=reference,
-        reference_name=f"the distribution of {reference_name}",
-        params=("shape",),
-        visible=visible,
-        hidden=hidden,
-        rtol=0.0,
-        atol=0.0,
-        call=call_sampler,
-        hook_calls=2,
-        judge=distribution_judge(bounded),
-        mistakes=mistakes,
-    )

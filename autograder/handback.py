@@ -3,11 +3,13 @@
 A learner's model is handed back as its configuration (Keras's own serialization) and
 its weights; the judge rebuilds it with Keras's safe mode once the configuration passed
 :mod:`autograder.judges.allowlist` (the contract's classes and settings, bounded sizes),
-so no code of the learner's runs in the judge. A model the judge sends to the NumPy kernel
-goes as data (:func:`as_data`, :mod:`autograder.modeldata`). A subclassed model has no configuration
-that Keras can rebuild: it crosses as its class's name, its ``layer1``..``layer3`` (each
-a Dense configuration and weights), its parameter count and its outputs on the case's
-inputs, and is rebuilt as a :class:`HandedBack` model that answers with those outputs.
+so no code of the learner's runs in the judge; whether it keeps its weights is its
+exercise's kind's to say (:attr:`autograder.kinds.kind.Kind.keeps_weights`). A model the judge
+sends to the NumPy kernel goes as data (:func:`as_data`, :mod:`autograder.modeldata`). A
+subclassed model has no configuration that Keras can rebuild: it crosses as its class's
+name, its ``layer1``..``layer3`` (each a Dense configuration and weights), its parameter
+count and its outputs on the case's inputs, and is rebuilt as a :class:`HandedBack` model
+that answers with those outputs.
 """
 
 from __future__ import annotations
