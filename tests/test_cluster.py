@@ -29,6 +29,7 @@ from rich.console import Console
 from autograder.grading import cluster
 from autograder.grading.batch import _ungradable, grade
 from autograder.grading.settings import Options
+from autograder.layout import CourseLayout
 from autograder.nbgrader_run import read_scores
 from autograder.submissions import load_variants
 from tests.harness import SAMPLE_CLASS, make_course, write_submissions
@@ -147,7 +148,9 @@ def test_workers_without_the_course_grade_it_and_survive_a_killed_worker(tmp_pat
         cells = scores[variant.name]
         lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
         assert {c for c, s in cells.items() if s.score < s.max_score} == lost, variant.name
-        feedback = course / "feedback" / variant.name / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        feedback = CourseLayout(course).student_notebook(
+            "feedback", variant.name, ASSIGNMENT, ".html"
+        )
         assert feedback.is_file(), variant.name
 
 
