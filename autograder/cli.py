@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.demo import run_demo
 
         return 0 if run_demo(args.course_dir.resolve(), db_url=args.db) else 1
-    from autograder.nbgrader_run import assignments, generate_release
+    from autograder.nbgrader_driver import assignments, generate_release
 
     for assignment in assignments(args.course_dir):
         generate_release(args.course_dir.resolve(), assignment, args.db)

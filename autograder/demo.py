@@ -10,8 +10,8 @@ from rich.table import Table
 
 from autograder.grading.api import grade_class
 from autograder.grading.settings import Options
-from autograder.nbgrader_run import CellScore, assignments, generate_release, read_scores
-from autograder.submissions import load_variants, write_submissions
+from autograder.nbgrader_driver import CellScore, assignments, generate_release, read_scores
+from autograder.variants import load_variants, write_submissions
 
 
 def score_table(assignment: str, scores: dict[str, dict[str, CellScore]]) -> Table:

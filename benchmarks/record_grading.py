@@ -23,8 +23,8 @@ import nbformat
 
 from autograder.cli import main
 from autograder.grading.cluster import local_cluster
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import write_submissions
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import write_submissions
 from tests.conftest import chapter_variants
 from tests.harness import make_course
 

@@ -32,8 +32,8 @@ from autograder.cells import nbgrader_meta
 from autograder.grading.batch import BatchResult, Options, grade
 from autograder.grading.plugin import GradingPlugin
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import CellScore, autograde, generate_release, read_scores
-from autograder.submissions import (
+from autograder.nbgrader_driver import CellScore, autograde, generate_release, read_scores
+from autograder.variants import (
     Variant,
     build_submission,
     parse_variant,

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.cells import nbgrader_meta
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import assignments
+from autograder.nbgrader_driver import assignments
 from tests.conftest import chapter_variants, corpus
 from tests.harness import FIXTURES, ROOT
 

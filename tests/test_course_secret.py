@@ -19,7 +19,7 @@ from autograder.grading.package import course_secret
 from autograder.layout import CourseLayout
 from autograder.registry import course_secret as secret_in_use
 from autograder.registry import get_exercise
-from autograder.submissions import Variant, build_submission, load_variants
+from autograder.variants import Variant, build_submission, load_variants
 from tests.harness import FIXTURES, ROOT
 
 #: Keras's answers, per exercise and secret, computed once for every variant

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import load_variants
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import load_variants
 from tests.harness import ROOT, SAMPLE_CLASS
 
 

@@ -26,8 +26,8 @@ from autograder.grading.exports import export_csvs
 from autograder.grading.preprocessors.resilient_execute import NOT_RUN
 from autograder.grading.report import write_report
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import assignments, autograde, read_scores
-from autograder.submissions import load_variants, parse_variant, write_submissions
+from autograder.nbgrader_driver import assignments, autograde, read_scores
+from autograder.variants import load_variants, parse_variant, write_submissions
 from tests.conftest import chapter_variants, corpus, equivalence_variants
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
 

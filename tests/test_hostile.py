@@ -18,8 +18,8 @@ from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import Variant, build_submission, load_variants, write_submissions
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import Variant, build_submission, load_variants, write_submissions
 from tests.harness import ROOT, GradedClass, make_course, worker_environment, worker_processes
 from tests.hostile import STRUCTURAL
 

@@ -30,8 +30,8 @@ from autograder.grading.preprocessors.sanitize_feedback import SanitizeFeedback
 from autograder.grading.report import write_report
 from autograder.grading.sanitize import clean_html
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import Variant, build_submission
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import Variant, build_submission
 from autograder.verdict import MIME_TYPE
 from tests.harness import ROOT, make_course
 

@@ -23,8 +23,8 @@ from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import load_variants, write_submissions
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import load_variants, write_submissions
 from tests.harness import (
     ROOT,
     GradedClass,

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder.cells import nbgrader_meta
-from autograder.nbgrader_run import assignments
+from autograder.nbgrader_driver import assignments
 from autograder.registry import all_exercises
 from tests.harness import ROOT
 

@@ -111,7 +111,7 @@ def _check_assignment(course_root: Path, assignment: str, db_url: str | None) ->
     """
     from nbgrader.api import InvalidEntry, MissingEntry
 
-    from autograder.nbgrader_run import open_gradebook
+    from autograder.nbgrader_driver import open_gradebook
 
     with open_gradebook(course_root, db_url) as gradebook:
         try:
@@ -248,7 +248,7 @@ def _grade_on_cluster(
             package = pack(course_root, assignment, options)
             task = progress.add_task(f"grading {assignment}", total=len(todo))
             window = 2 * max(engine.workers, 1)
-            for student, graded in cluster.run(engine, grade_submission, jobs(), window, stop):
+            for student, graded in cluster.feed(engine, grade_submission, jobs(), window, stop):
                 outcome = _outcome(student, graded, in_flight.pop(student), recorder)
                 ledger.record(student, todo[student], outcome.ok, outcome.error, outcome.diagnosed)
                 _add(result, outcome)

@@ -5,7 +5,7 @@
 scheduler given with ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``. Either way it asks the
 workers' machines whether kernels can be sandboxed there, registers
 :class:`~autograder.grading.plugin.GradingPlugin` on every worker (new ones too) and feeds
-the cluster a bounded window of tasks (:func:`run`), so that the client holds only the
+the cluster a bounded window of tasks (:func:`feed`), so that the client holds only the
 submissions in flight, whatever the size of the class.
 
 Faults are Dask's: a task that raised is run again (``RETRIES``); the tasks of a worker that
@@ -176,7 +176,7 @@ def connect(workers: int, scheduler: str = "") -> Iterator[Engine]:
         yield Engine(client, local=not address)
 
 
-def run(
+def feed(
     engine: Engine,
     task: Callable[..., Any],
     jobs: Iterable[tuple[str, tuple]],

@@ -112,7 +112,7 @@ def gradebook_record(gradebook: Any, assignment: str) -> dict[str, Any]:
 
 def pack(course_root: Path, assignment: str, options: Options) -> Package:
     """Everything a worker needs to grade ``assignment`` of the course at ``course_root``."""
-    from autograder.nbgrader_run import open_gradebook
+    from autograder.nbgrader_driver import open_gradebook
 
     layout = CourseLayout(course_root)
     config = layout.nbgrader_config.read_bytes() if layout.nbgrader_config.is_file() else b""

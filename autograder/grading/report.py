@@ -24,7 +24,7 @@ from autograder.grading.folders import read_folder  # noqa: E402
 from autograder.grading.ledger import Ledger  # noqa: E402
 from autograder.grading.scan import Flag, scan_text  # noqa: E402
 from autograder.layout import CourseLayout  # noqa: E402
-from autograder.nbgrader_run import CellScore, read_scores  # noqa: E402
+from autograder.nbgrader_driver import CellScore, read_scores  # noqa: E402
 
 #: (where, why): what the report could not read
 Unread = list[tuple[str, str]]

@@ -34,7 +34,7 @@ class Warmth:
         try:
             from autograder.grading import kernels
             from autograder.grading.alembic_patch import cache_alembic_head
-            from autograder.nbgrader_run import put_interpreter_on_path
+            from autograder.nbgrader_driver import put_interpreter_on_path
             from autograder.quiet import import_tensorflow
 
             put_interpreter_on_path()
