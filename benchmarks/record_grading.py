@@ -32,6 +32,7 @@ _TIMES = [
     (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:?\d\d|Z)?"), "<TIME>"),
     (re.compile(r"in \d+ s \(\d+\.\d submissions/min"), "in <S> s (<RATE> submissions/min"),
     (re.compile(r"\d+(\.\d+)? ?(s|seconds)\b"), "<SECONDS>"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<PORT>"),
 ]
 
 
