@@ -215,7 +215,7 @@ def check(sockets: Path) -> dict[str, Any]:
 
 
 def serve(flavour: str, sockets: Path) -> None:
-    """Import the warm modules, say ready, then answer requests until stdin closes.
+    """Import the preload module, say ready, then answer requests until stdin closes.
 
     The imported objects are frozen out of the garbage collector: a kernel's collections
     then skip them, and do not touch (copy) the pages it shares with this server.
