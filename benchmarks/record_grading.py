@@ -4,7 +4,9 @@ Grades the test corpus of the chapters named (every fixture variant and sample-c
 submission) with ``autograder grade`` on a local cluster, then writes to OUT every student's
 per-cell scores, every autograded cell's outputs, the feedback HTML, the exports, the report
 and the command's summary, with times and temporary paths normalised. Run it before and
-after a change and compare the two folders with ``diff -r``::
+after a change and compare the two folders with ``diff -r``. The course's grading secret is
+fixed (hidden cases are drawn from it) and so is Python's string hashing (the report breaks
+ties between mistakes in the order a set of them gives)::
 
     PYTHONPATH=$PWD python benchmarks/record_grading.py OUT 01_model_building 02_activations
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import sys
 import tempfile
@@ -23,6 +26,8 @@ import nbformat
 
 from autograder.cli import main
 from autograder.grading.cluster import local_cluster
+from autograder.grading.package import SECRET_FILE
+from autograder.layout import CourseLayout
 from autograder.nbgrader_driver import read_scores
 from autograder.variants import write_submissions
 from tests.conftest import chapter_variants
@@ -33,6 +38,8 @@ _TIMES = [
     (re.compile(r"in \d+ s \(\d+\.\d submissions/min"), "in <S> s (<RATE> submissions/min"),
     (re.compile(r"\d+(\.\d+)? ?(s|seconds)\b"), "<SECONDS>"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<PORT>"),
+    # nbformat gives the cells a variant adds random ids
+    (re.compile(r'id="cell-id=[0-9a-f]+"'), 'id="cell-id=<ID>"'),
 ]
 
 
@@ -56,6 +63,9 @@ def record(assignment: str, scheduler: str, out: Path) -> None:
     """Grade ``assignment``'s corpus and write what came out under ``out/assignment``."""
     with tempfile.TemporaryDirectory() as workdir:
         root = make_course(Path(workdir) / "course", assignment)
+        state = CourseLayout(root).grader_state
+        state.mkdir(parents=True, exist_ok=True)
+        (state / SECRET_FILE).write_bytes(b"recorded-course-secret-0123456789")
         variants = chapter_variants(assignment)
         write_submissions(variants, root, assignment)
         printed = io.StringIO()
@@ -87,6 +97,9 @@ def record(assignment: str, scheduler: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        fixed = {**os.environ, "PYTHONHASHSEED": "0"}
+        os.execve(sys.executable, [sys.executable, *sys.argv], fixed)
     out = Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as logs, local_cluster(2, Path(logs)) as cluster:
         for assignment in sys.argv[2:]:
