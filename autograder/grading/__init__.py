@@ -9,7 +9,7 @@ results into the course.
 On each worker: :mod:`~autograder.grading.plugin` (the Dask plugin and its task) warms it up
 (:mod:`~autograder.grading.warmup`) and grades each submission in a private course
 (:mod:`~autograder.grading.private_course`, :mod:`~autograder.grading.staging`) with the
-nbgrader configuration of :mod:`~autograder.grading.nbgrader_config`, whose own steps are
+nbgrader configuration of :mod:`~autograder.grading.configuration`, whose own steps are
 in :mod:`~autograder.grading.preprocessors`; :mod:`~autograder.grading.judge` and
 :mod:`~autograder.grading.kernels` run learner code in warm, sandboxed kernels, forked from
 fork servers that preload :mod:`~autograder.grading.preload_full` or

@@ -7,7 +7,7 @@ imported the flavour's preload module once; every kernel is a fork of it that co
 in namespaces of its own and runs an ordinary ipykernel on the connection jupyter_client
 chose. Everything else is stock jupyter_client / nbclient. The kernels' limits are traits of
 :class:`WarmProvisioner`, set through traitlets configuration (see
-:func:`autograder.grading.nbgrader_config.run_settings`).
+:func:`autograder.grading.configuration.run_settings`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :class:`PrivateCourse` unpacks the assignment's :class:`~autograder.grading.package.Package`
 into a course directory of the worker's own, stages a submission's files there
 (:mod:`autograder.grading.staging`), autogrades them with nbgrader's own API and
-preprocessors (configured by :mod:`autograder.grading.nbgrader_config`), writes feedback,
+preprocessors (configured by :mod:`autograder.grading.configuration`), writes feedback,
 and returns the autograded and feedback folders as bytes in a :class:`Graded`. The
 instructor's machine records them (:mod:`autograder.grading.record`); the worker never sees
 its course.
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.grading import staging
+from autograder.grading.configuration import nbgrader_config
 from autograder.grading.folders import Limits, read_folder
-from autograder.grading.nbgrader_config import nbgrader_config
 from autograder.grading.package import Package, unpack
 from autograder.layout import CourseLayout
 

@@ -2,7 +2,7 @@
 
 Feedback HTML shows learners' outputs and Markdown: the worker turns on nbconvert's
 ``HTMLExporter.sanitize_html`` with :func:`clean_html` as its filter (see
-:mod:`autograder.grading.nbgrader_config`), and the feedback preprocessors
+:mod:`autograder.grading.configuration`), and the feedback preprocessors
 :class:`~autograder.grading.preprocessors.bound_feedback.BoundFeedback` and
 :class:`~autograder.grading.preprocessors.sanitize_feedback.SanitizeFeedback` keep the
 sanitizer's work within each page's share (:class:`TagBudget`).

@@ -3,7 +3,7 @@
 ``autograder grade`` builds :class:`Options` from its command line, hands it whole to
 each worker inside the assignment's package, and the worker turns it into nbgrader/traitlets
 configuration of the classes that use it
-(:func:`autograder.grading.nbgrader_config.run_settings`), the way
+(:func:`autograder.grading.configuration.run_settings`), the way
 nbgrader's own preprocessors take their settings.
 """
 

@@ -5,5 +5,5 @@ Autograding: :mod:`~.private_workdir` (the kernel's scratch folder) and
 sanitizing a submission: :mod:`~.drop_empty_nbgrader_metadata`; feedback:
 :mod:`~.bound_feedback`, :mod:`~.hide_hidden_tests` and :mod:`~.sanitize_feedback`.
 Which of them run, in what order among nbgrader's, is set in
-:mod:`autograder.grading.nbgrader_config`.
+:mod:`autograder.grading.configuration`.
 """

@@ -1,5 +1,8 @@
 """The nbgrader configuration a grading worker autogrades with, assembled in one place.
 
+(Not named ``nbgrader_config.py``: the package is in every kernel's view, and the sandbox
+tests look for a course's ``nbgrader_config.py`` there.)
+
 The private course's own ``nbgrader_config.py`` (the instructor's, from the package), the
 run's settings as configuration of the classes that use them (:func:`run_settings`), the
 course's folders, and the preprocessors of each nbgrader step: nbgrader's own, with
