@@ -9,8 +9,8 @@ from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``autograder`` command."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line: the course directory, then one subcommand and its options."""
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     parser.add_argument(
         "--course-dir",
@@ -33,6 +33,23 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "release", parents=[gradebook], help="regenerate release/ from source/ with nbgrader"
     )
+    _add_grade(commands, gradebook)
+    selfgrade = commands.add_parser(
+        "selfgrade", help="grade your own notebook with the full hidden tests (no gradebook)"
+    )
+    selfgrade.add_argument("notebook", type=Path)
+    progress = commands.add_parser("progress", help="which exercises pass, across all chapters")
+    progress.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="where your chapter notebooks are (default: release/)",
+    )
+    return parser
+
+
+def _add_grade(commands: argparse._SubParsersAction, gradebook: argparse.ArgumentParser) -> None:
+    """``autograder grade ASSIGNMENT`` and its options (the fields of Options)."""
     grade = commands.add_parser(
         "grade", parents=[gradebook], help="autograde a class in parallel (nbgrader underneath)"
     )
@@ -84,34 +101,30 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="an LMS download to collect first (nbgrader zip_collect conventions)",
     )
-    selfgrade = commands.add_parser(
-        "selfgrade", help="grade your own notebook with the full hidden tests (no gradebook)"
-    )
-    selfgrade.add_argument("notebook", type=Path)
-    progress = commands.add_parser("progress", help="which exercises pass, across all chapters")
-    progress.add_argument(
-        "--folder",
-        type=Path,
-        default=None,
-        help="where your chapter notebooks are (default: release/)",
-    )
-    args = parser.parse_args(argv)
 
-    if args.command in ("selfgrade", "progress"):
-        from rich.console import Console
 
-        from autograder import selfgrade as self_study
+def _self_study(args: argparse.Namespace) -> int:
+    """``autograder selfgrade`` and ``autograder progress``: a learner's own notebooks."""
+    from rich.console import Console
 
-        console = Console()
-        root = args.course_dir.resolve()
-        if args.command == "selfgrade":
-            results = self_study.selfgrade(args.notebook.resolve(), root)
-            console.print(self_study.results_table(args.notebook.stem, results))
-            return 0
-        folder = (args.folder or CourseLayout(root).release).resolve()
-        console.print(self_study.progress(root, folder, console))
+    from autograder import selfgrade as self_study
+
+    console = Console()
+    root = args.course_dir.resolve()
+    if args.command == "selfgrade":
+        results = self_study.selfgrade(args.notebook.resolve(), root)
+        console.print(self_study.results_table(args.notebook.stem, results))
         return 0
+    folder = (args.folder or CourseLayout(root).release).resolve()
+    console.print(self_study.progress(root, folder, console))
+    return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``autograder`` command."""
+    args = _parser().parse_args(argv)
+    if args.command in ("selfgrade", "progress"):
+        return _self_study(args)
     if args.command == "grade":
         from autograder.grading.cli import run_grade
 
@@ -121,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.demo import run_demo
 
         return 0 if run_demo(args.course_dir.resolve(), db_url=args.db) else 1
-    from autograder.nbgrader_run import assignments, generate_release
+    from autograder.nbgrader_driver import assignments, generate_release
 
     for assignment in assignments(args.course_dir):
         generate_release(args.course_dir.resolve(), assignment, args.db)

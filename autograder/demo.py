@@ -8,13 +8,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from autograder.grading.batch import grade, print_summary
-from autograder.grading.exports import export_csvs
-from autograder.grading.report import write_report
+from autograder.grading.api import grade_class
 from autograder.grading.settings import Options
-from autograder.layout import CourseLayout
-from autograder.nbgrader_run import CellScore, assignments, generate_release, read_scores
-from autograder.submissions import load_variants, write_submissions
+from autograder.nbgrader_driver import CellScore, assignments, generate_release, read_scores
+from autograder.variants import load_variants, write_submissions
 
 
 def score_table(assignment: str, scores: dict[str, dict[str, CellScore]]) -> Table:
@@ -65,14 +62,12 @@ def run_demo(course_root: Path, console: Console | None = None, db_url: str | No
             continue
         variants = load_variants(class_folder)
         write_submissions(variants, course_root, assignment)
-        result = grade(course_root, assignment, Options(db_url=db_url or ""), console)
-        print_summary(result, console)
-        all_graded &= not result.failed and not result.interrupted
+        graded = grade_class(course_root, assignment, Options(db_url=db_url or ""), console)
+        all_graded &= not graded.result.failed and not graded.result.interrupted
         console.print(score_table(assignment, read_scores(course_root, assignment, db_url)))
         for variant in variants:
             console.print(f"  [bold]{variant.name}[/bold]: {variant.summary}")
-        reports = CourseLayout(course_root).reports
-        export_csvs(course_root, assignment, reports, db_url)
-        report = write_report(course_root, assignment, reports, db_url)
-        console.print(f"feedback in feedback/, CSV exports and {report.relative_to(course_root)}\n")
+        if graded.report is not None:
+            report = graded.report.relative_to(course_root)
+            console.print(f"feedback in feedback/, CSV exports and {report}\n")
     return all_graded

@@ -114,6 +114,13 @@ class CourseLayout:
 
         return Path(CourseDirectory(root=str(self.root)).format_path(step, student, assignment))
 
+    def student_notebook(
+        self, step: str, student: str, assignment: str, suffix: str = ".ipynb"
+    ) -> Path:
+        """The chapter's notebook in one student's folder at ``step`` (submitted, autograded...),
+        or its feedback page with ``suffix=".html"``."""
+        return self.student_folder(step, student, assignment) / f"{assignment}{suffix}"
+
     def secrets(self) -> tuple[Path, ...]:
         """What learner code must not see while it is graded."""
         return (

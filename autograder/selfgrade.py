@@ -18,9 +18,9 @@ from nbgrader.utils import determine_grade
 from rich.console import Console
 from rich.table import Table
 
+from autograder.cells import nbgrader_meta
 from autograder.grading.kernels import WarmKernelManager
 from autograder.layout import CourseLayout
-from autograder.submissions import nbgrader_meta
 from autograder.verdict import verdicts_of
 
 STUB = "raise NotImplementedError()\n"

@@ -5,7 +5,7 @@ The checker builds a :class:`Verdict`, renders it to text once for the learner (
 notebook, also publishes it as a display output of MIME type :data:`MIME_TYPE`, which
 the grading report and ``selfgrade`` read instead of parsing the text. That output says
 nothing the text does not; its ``text/plain`` is empty, so notebooks show nothing for
-it, and feedback drops it (:mod:`autograder.grading.feedback`).
+it, and feedback drops it (:mod:`autograder.grading.preprocessors.hide_hidden_tests`).
 """
 
 from __future__ import annotations

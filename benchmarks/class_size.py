@@ -60,7 +60,7 @@ class PeakMemory:
 def measure(size: int, workers: int, scratch: Path) -> dict:
     """One class of ``size`` graded: seconds, submissions/min, the client's peak memory."""
     from autograder.grading.batch import grade
-    from autograder.submissions import load_variants, write_submissions
+    from autograder.variants import load_variants, write_submissions
     from tests.harness import FIXTURES, SAMPLE_CLASS, make_course
 
     variants = load_variants(FIXTURES / CHAPTER) + load_variants(SAMPLE_CLASS / CHAPTER)

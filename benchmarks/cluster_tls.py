@@ -38,7 +38,7 @@ def measure(tls: bool, size: int, workers: int, scratch: Path) -> dict:
 
     from autograder.grading.batch import grade
     from autograder.grading.cluster import local_cluster
-    from autograder.submissions import load_variants, write_submissions
+    from autograder.variants import load_variants, write_submissions
     from tests.harness import FIXTURES, SAMPLE_CLASS, make_course
 
     variants = load_variants(FIXTURES / CHAPTER) + load_variants(SAMPLE_CLASS / CHAPTER)

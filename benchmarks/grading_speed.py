@@ -35,7 +35,7 @@ from autograder.grading.settings import Options  # noqa: E402
 
 def batch(chapter: str, size: int) -> list:
     """``size`` submissions cycling through the chapter's variants, each under its own name."""
-    from autograder.submissions import load_variants
+    from autograder.variants import load_variants
     from tests.harness import FIXTURES, SAMPLE_CLASS
 
     variants = load_variants(FIXTURES / chapter)
@@ -53,8 +53,8 @@ CHAPTERS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 def measure(chapter: str, size: int, runs: dict[str, Options], scratch: Path) -> dict:
     """Seconds each grader took on one batch of the chapter, and whether all scores agree."""
     from autograder.grading.batch import grade
-    from autograder.nbgrader_run import autograde, read_scores
-    from autograder.submissions import write_submissions
+    from autograder.nbgrader_driver import autograde, read_scores
+    from autograder.variants import write_submissions
     from tests.harness import make_course
 
     submissions = batch(chapter, size)

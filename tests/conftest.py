@@ -16,7 +16,7 @@ import pytest
 
 from autograder.grading.batch import BatchResult
 from autograder.grading.cluster import local_cluster
-from autograder.submissions import Variant, load_variants
+from autograder.variants import Variant, load_variants
 from tests.harness import FIXTURES, SAMPLE_CLASS, GradedClass, grade_class, grade_fast
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.nbgrader_run import assignments
+from autograder.nbgrader_driver import assignments
 from tests.conftest import chapter_variants, corpus
 from tests.harness import ROOT, grade_class
 

@@ -25,22 +25,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from distributed import Client
+from distributed import Client, Worker
 from rich.console import Console
 
+from autograder.cells import nbgrader_meta
 from autograder.grading.batch import BatchResult, Options, grade
-from autograder.grading.worker import WARMTH, GradingPlugin
-from autograder.nbgrader_run import CellScore, autograde, generate_release, read_scores
-from autograder.submissions import (
+from autograder.grading.plugin import GradingPlugin
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import CellScore, autograde, generate_release, read_scores
+from autograder.variants import (
     Variant,
     build_submission,
-    nbgrader_meta,
     parse_variant,
     strip_solution_markers,
     write_submissions,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the repository's own course: source/, release/
+REPO = CourseLayout(ROOT)
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 SAMPLE_CLASS = ROOT / "sample_class"
 
@@ -74,8 +77,8 @@ def _output_text(output: dict) -> str:
 def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
     """A fixture variant as a learner's own notebook: ``folder/<assignment>/<assignment>.ipynb``."""
     variant = parse_variant(FIXTURES / assignment / f"{variant_name}.py")
-    source = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    source = nbformat.read(REPO.source_notebook(assignment), as_version=4)
+    release = nbformat.read(REPO.release_notebook(assignment), as_version=4)
     path = folder / assignment / f"{assignment}.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(build_submission(variant, source, release), path)
@@ -85,7 +88,7 @@ def learner_notebook(folder: Path, assignment: str, variant_name: str) -> Path:
 def solution_namespace(assignment: str, **names: object) -> dict:
     """The source notebook's solution cells, run as a learner would type them, over ``names``,
     with the helpers the notebook gives (locked code cells other than the setup cell)."""
-    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(REPO.source_notebook(assignment), as_version=4)
     namespace = dict(names)
     for cell in notebook.cells:
         meta = nbgrader_meta(cell)
@@ -101,7 +104,7 @@ def _generated_course(assignment: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source" / assignment, root / "source" / assignment)
+    shutil.copytree(REPO.source / assignment, CourseLayout(root).source / assignment)
     generate_release(root, assignment)
     return root
 
@@ -122,9 +125,8 @@ def grade_fast(
     with open(os.devnull, "w") as quiet:
         result = grade(root, assignment, Options(scheduler=scheduler), Console(file=quiet))
     scores = read_scores(root, assignment)
-    notebooks = {
-        v.name: root / "autograded" / v.name / assignment / f"{assignment}.ipynb" for v in variants
-    }
+    autograded = CourseLayout(root).student_notebook
+    notebooks = {v.name: autograded("autograded", v.name, assignment) for v in variants}
     failed = {o.student: o.error for o in result.failed}
     failed.update({v.name: "not in the gradebook" for v in variants if v.name not in scores})
     return result, GradedClass(scores, notebooks, failed)
@@ -136,8 +138,8 @@ def worker_processes(scheduler: str) -> dict[str, int]:
         return client.run(os.getpid)
 
 
-def _wait_until_warm(isolate: bool) -> None:
-    WARMTH.wait(isolate)
+def _wait_until_warm(isolate: bool, dask_worker: Worker) -> None:
+    dask_worker.plugins[GradingPlugin.name].warmth.wait(isolate)
 
 
 def warm_workers(scheduler: str, isolate: bool = True) -> None:
@@ -197,7 +199,7 @@ def grade_class(
         scores.update(shard_scores)
         logs.update(shard_failed)
         for variant in group:
-            notebooks[variant.name] = (
-                root / "autograded" / variant.name / assignment / f"{assignment}.ipynb"
+            notebooks[variant.name] = CourseLayout(root).student_notebook(
+                "autograded", variant.name, assignment
             )
     return GradedClass(scores, notebooks, logs)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.submissions import nbgrader_meta
+from autograder.cells import nbgrader_meta
 
 NOTEBOOK = "02_activations.ipynb"
 

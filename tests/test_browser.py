@@ -22,7 +22,7 @@ from rich.console import Console
 
 from autograder.grading.batch import Options, grade
 from autograder.grading.report import write_report
-from autograder.submissions import load_variants, write_submissions
+from autograder.variants import load_variants, write_submissions
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.nbgrader_run import assignments
-from autograder.submissions import nbgrader_meta
+from autograder.cells import nbgrader_meta
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import assignments
 from tests.conftest import chapter_variants, corpus
 from tests.harness import FIXTURES, ROOT
 
@@ -23,7 +24,7 @@ VARIANTS = [
 
 
 def graded_cells(assignment: str) -> list[str]:
-    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(CourseLayout(ROOT).source_notebook(assignment), as_version=4)
     return [nbgrader_meta(c)["grade_id"] for c in notebook.cells if nbgrader_meta(c).get("grade")]
 
 

@@ -29,8 +29,9 @@ from rich.console import Console
 from autograder.grading import cluster
 from autograder.grading.batch import _ungradable, grade
 from autograder.grading.settings import Options
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import load_variants
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import load_variants
 from tests.harness import SAMPLE_CLASS, make_course, write_submissions
 
 ASSIGNMENT = "02_activations"
@@ -147,7 +148,9 @@ def test_workers_without_the_course_grade_it_and_survive_a_killed_worker(tmp_pat
         cells = scores[variant.name]
         lost = set(cells) if variant.lost == ("all",) else set(variant.lost)
         assert {c for c, s in cells.items() if s.score < s.max_score} == lost, variant.name
-        feedback = course / "feedback" / variant.name / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        feedback = CourseLayout(course).student_notebook(
+            "feedback", variant.name, ASSIGNMENT, ".html"
+        )
         assert feedback.is_file(), variant.name
 
 
@@ -165,7 +168,7 @@ def test_a_submission_that_keeps_killing_workers_is_given_up_by_name(tmp_path):
     ):
         engine = cluster.Engine(client, local=True)
         jobs = [(name, (name,)) for name in ("ada", "poison", "blake", "casey")]
-        results = dict(cluster.run(engine, _dies_on_poison, jobs, 2, threading.Event()))
+        results = dict(cluster.feed(engine, _dies_on_poison, jobs, 2, threading.Event()))
     assert {name: results[name] for name in ("ada", "blake", "casey")} == {
         "ada": "ADA",
         "blake": "BLAKE",
@@ -201,7 +204,7 @@ def test_the_client_keeps_no_task_once_its_result_is_in(tmp_path):
     ):
         engine = cluster.Engine(client, local=True)
         jobs = ((f"s{i}", (_Parcel(os.urandom(10_000)),)) for i in range(size))
-        results = dict(cluster.run(engine, _size, jobs, window, threading.Event()))
+        results = dict(cluster.feed(engine, _size, jobs, window, threading.Event()))
         deadline = time.monotonic() + 10  # the scheduler forgets the last tasks a moment later
         while len(kept := _parcels()) > window and time.monotonic() < deadline:
             time.sleep(0.2)

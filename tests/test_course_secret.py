@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from autograder.cells import nbgrader_meta
 from autograder.checker import Expectations, evaluate
 from autograder.grading.judge import CheckCall, check_calls
 from autograder.grading.package import course_secret
+from autograder.layout import CourseLayout
 from autograder.registry import course_secret as secret_in_use
 from autograder.registry import get_exercise
-from autograder.submissions import Variant, build_submission, load_variants, nbgrader_meta
+from autograder.variants import Variant, build_submission, load_variants
 from tests.harness import FIXTURES, ROOT
 
 #: Keras's answers, per exercise and secret, computed once for every variant
@@ -70,8 +72,8 @@ def _notebook_losses() -> list:
 
 @functools.cache
 def _notebooks(chapter: str) -> tuple:
-    source = nbformat.read(ROOT / "source" / chapter / f"{chapter}.ipynb", 4)
-    release = nbformat.read(ROOT / "release" / chapter / f"{chapter}.ipynb", 4)
+    source = nbformat.read(CourseLayout(ROOT).source_notebook(chapter), 4)
+    release = nbformat.read(CourseLayout(ROOT).release_notebook(chapter), 4)
     return source, release
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import load_variants
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import load_variants
 from tests.harness import ROOT, SAMPLE_CLASS
 
 
@@ -26,7 +27,7 @@ def test_demo_grades_the_sample_class(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for assignment_dir in SAMPLE_CLASS.iterdir():
         assignment = assignment_dir.name
-        assert (course / "release" / assignment / f"{assignment}.ipynb").is_file()
+        assert CourseLayout(course).release_notebook(assignment).is_file()
         scores = read_scores(course, assignment)
         assert f"{assignment}: points per exercise" in result.stdout
         for variant in load_variants(assignment_dir):

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.submissions import nbgrader_meta
+from autograder.cells import nbgrader_meta
 from course import stand_ins
 from course.fallback import yours_or_reference
 from tests.conftest import corpus

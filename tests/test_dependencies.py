@@ -7,8 +7,10 @@ import time
 import nbformat
 import pytest
 
+from autograder.cells import nbgrader_meta
 from autograder.grading.dependencies import cells_to_run
-from autograder.grading.execute import needed_cells
+from autograder.grading.preprocessors.resilient_execute import needed_cells
+from autograder.layout import CourseLayout
 from tests.harness import ROOT
 
 SETUP = "import numpy as np\nimport matplotlib.pyplot as plt\nimport warnings"
@@ -73,14 +75,14 @@ def test_a_running_cell_that_reads_the_namespace_dynamically_runs_everything():
 
 
 def _chapter(assignment: str) -> tuple[nbformat.NotebookNode, set[int]]:
-    notebook = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(CourseLayout(ROOT).source_notebook(assignment), as_version=4)
     needed = needed_cells(notebook)
     assert needed is not None
     return notebook, needed
 
 
 def _graded(notebook: nbformat.NotebookNode) -> set[int]:
-    grading = [cell.metadata.get("nbgrader", {}) for cell in notebook.cells]
+    grading = [nbgrader_meta(cell) for cell in notebook.cells]
     return {i for i, g in enumerate(grading) if g.get("grade") or g.get("solution")}
 
 

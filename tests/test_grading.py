@@ -20,12 +20,14 @@ import nbformat
 import pytest
 from rich.console import Console
 
+from autograder.cells import nbgrader_meta
 from autograder.grading.batch import Options, grade
-from autograder.grading.execute import NOT_RUN
 from autograder.grading.exports import export_csvs
+from autograder.grading.preprocessors.resilient_execute import NOT_RUN
 from autograder.grading.report import write_report
-from autograder.nbgrader_run import assignments, autograde, read_scores
-from autograder.submissions import load_variants, nbgrader_meta, parse_variant, write_submissions
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import assignments, autograde, read_scores
+from autograder.variants import load_variants, parse_variant, write_submissions
 from tests.conftest import chapter_variants, corpus, equivalence_variants
 from tests.harness import ROOT, SAMPLE_CLASS, make_course
 
@@ -84,8 +86,8 @@ def test_rerun_grades_only_new_or_changed_work(fast_graded, grading_cluster, tmp
     course, first = shutil.copytree(graded_once.course, tmp_path / "course"), graded_once.result
     again = grade(course, "02_activations", Options(scheduler=grading_cluster), QUIET)
     assert again.graded == [] and len(again.skipped) == len(first.graded)
-    blank = course / "submitted" / "blank" / "02_activations" / "02_activations.ipynb"
-    solution = course / "submitted" / "solution" / "02_activations" / "02_activations.ipynb"
+    blank = CourseLayout(course).student_notebook("submitted", "blank", "02_activations")
+    solution = CourseLayout(course).student_notebook("submitted", "solution", "02_activations")
     blank.write_bytes(solution.read_bytes())
     changed = grade(course, "02_activations", Options(scheduler=grading_cluster), QUIET)
     assert [o.student for o in changed.graded] == ["blank"]
@@ -180,8 +182,8 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
     with zipfile.ZipFile(archive, "w") as bundle:
         for variant in variants:
             student = variant.name.replace("_", "")
-            notebook = (
-                staging / "submitted" / variant.name / "02_activations" / "02_activations.ipynb"
+            notebook = CourseLayout(staging).student_notebook(
+                "submitted", variant.name, "02_activations"
             )
             bundle.write(notebook, f"downloads/{student}_02_activations.ipynb")
     command = [
@@ -203,11 +205,13 @@ def test_lms_zip_is_collected_and_graded(tmp_path):
         s: sum(c.score for c in cells.values())
         for s, cells in read_scores(course, "02_activations").items()
     }
-    release = nbformat.read(course / "release" / "02_activations" / "02_activations.ipynb", 4)
+    release = nbformat.read(CourseLayout(course).release_notebook("02_activations"), 4)
     graded = [nbgrader_meta(c) for c in release.cells if nbgrader_meta(c).get("grade")]
     points = sum(meta["points"] for meta in graded)
     assert totals == {"adafullmarks": points, "blakeblank": 0.0}
-    autograded = course / "autograded" / "adafullmarks" / "02_activations" / "02_activations.ipynb"
+    autograded = CourseLayout(course).student_notebook(
+        "autograded", "adafullmarks", "02_activations"
+    )
     assert _figure_outputs(autograded) == {"image/png"}  # every cell ran, figures drawn
     assert NOT_RUN not in autograded.read_text()
 
@@ -229,7 +233,7 @@ def _figure_outputs(notebook: Path) -> set[str]:
 @corpus("02_activations")
 def test_demonstrations_are_not_run_by_default(fast_graded):
     course = fast_graded("02_activations").course
-    autograded = course / "autograded" / "solution" / "02_activations" / "02_activations.ipynb"
+    autograded = CourseLayout(course).student_notebook("autograded", "solution", "02_activations")
     assert _figure_outputs(autograded) == set()
     notebook = nbformat.read(autograded, as_version=4)
     plots = [c for c in notebook.cells if c.source.startswith("plot_activation(")]
@@ -241,7 +245,7 @@ def test_demonstrations_are_not_run_by_default(fast_graded):
 @pytest.mark.nbgrader
 def test_plain_autograde_names_the_submission_it_could_not_grade(tmp_path):
     course = make_course(tmp_path / "course", "02_activations")
-    broken = course / "submitted" / "broken" / "02_activations" / "02_activations.ipynb"
+    broken = CourseLayout(course).student_notebook("submitted", "broken", "02_activations")
     broken.parent.mkdir(parents=True)
     broken.write_text('{"cells": [')
     run = autograde(course, "02_activations")
@@ -256,13 +260,13 @@ def test_workers_stamp_gradebooks_with_the_revision_alembic_prints(tmp_path):
     from nbgrader.dbutil import _temp_alembic_ini
     from sqlalchemy import text
 
-    from autograder.grading import worker
+    from autograder.grading.alembic_patch import cache_alembic_head
 
     with _temp_alembic_ini(f"sqlite:///{tmp_path / 'probe.db'}") as ini:
         alembic = Path(sys.executable).with_name("alembic")
         printed = subprocess.run([alembic, "-c", ini, "heads"], capture_output=True, text=True)
     assert printed.returncode == 0, printed.stderr
-    worker._speed_up_nbgrader()
+    cache_alembic_head()
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
         stamped = gradebook.db.execute(text("SELECT version_num FROM alembic_version")).all()
     assert stamped == [(printed.stdout.split()[0],)]

@@ -11,13 +11,15 @@ import nbformat
 import pytest
 from rich.console import Console
 
+from autograder.cells import nbgrader_meta
 from autograder.grading import sandbox
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
 from autograder.grading.scan import scan_notebook
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import Variant, build_submission, load_variants, write_submissions
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import Variant, build_submission, load_variants, write_submissions
 from tests.harness import ROOT, GradedClass, make_course, worker_environment, worker_processes
 from tests.hostile import STRUCTURAL
 
@@ -55,16 +57,16 @@ FLAGS = {
 def hostile(tmp_path_factory, grading_cluster):
     course = make_course(tmp_path_factory.mktemp("hostile") / "course", ASSIGNMENT)
     write_submissions(CODE_LEVEL, course, ASSIGNMENT)
-    source = nbformat.read(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    source = nbformat.read(CourseLayout(course).source_notebook(ASSIGNMENT), 4)
+    release = nbformat.read(CourseLayout(course).release_notebook(ASSIGNMENT), 4)
     solution = build_submission(Variant("solution", ""), source, release)
     for name, build in STRUCTURAL.items():
-        folder = course / "submitted" / name / ASSIGNMENT
+        folder = CourseLayout(course).student_folder("submitted", name, ASSIGNMENT)
         folder.mkdir(parents=True)
         for filename, data in build(solution).items():
             (folder / filename).write_bytes(data)
     for student in UNSAFE_IDS:
-        folder = course / "submitted" / student / ASSIGNMENT
+        folder = CourseLayout(course).student_folder("submitted", student, ASSIGNMENT)
         folder.mkdir(parents=True)
         (folder / f"{ASSIGNMENT}.ipynb").write_bytes(nbformat.writes(solution).encode())
     server = socket.socket()
@@ -81,7 +83,9 @@ def hostile(tmp_path_factory, grading_cluster):
     server.close()
     survived = worker_processes(grading_cluster) == workers
     scores = read_scores(course, ASSIGNMENT)
-    notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
+    notebooks = {
+        s: CourseLayout(course).student_notebook("autograded", s, ASSIGNMENT) for s in scores
+    }
     return (
         course,
         result,
@@ -135,9 +139,7 @@ def test_verdict_text_from_the_kernel_is_capped(hostile):
     """huge_error_line raises on a 3 MB source line: its test cell's outputs stay small."""
     _, _, graded, _ = hostile
     notebook = nbformat.read(graded.notebooks["huge_error_line"], 4)
-    cell = next(
-        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_tanh"
-    )
+    cell = next(c for c in notebook.cells if nbgrader_meta(c).get("grade_id") == "test_tanh")
     assert len(nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))) < 20_000
 
 
@@ -164,9 +166,9 @@ def test_unsafe_student_ids_are_refused_by_name(hostile):
         assert not outcome.ok and outcome.error.startswith("refused: the student id")
         assert repr(student) in outcome.error
         assert student not in graded.scores  # not in the gradebook with a zero
-    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    report = write_report(course, ASSIGNMENT, CourseLayout(course).reports).read_text()
     assert html.escape(repr(UNSAFE_IDS[0])) in report
-    totals, _ = export_csvs(course, ASSIGNMENT, course / "reports")
+    totals, _ = export_csvs(course, ASSIGNMENT, CourseLayout(course).reports)
     assert "forges_verdicts" in totals.read_text() and "[ab]" not in totals.read_text()
     assert len(graded.scores) == len(CODE_LEVEL) + len(STRUCTURAL)
 
@@ -176,7 +178,7 @@ def test_report_counts_only_the_judges_diagnoses(hostile):
     """A learner's cell that publishes verdict-shaped output adds nothing to the report."""
     course, _, graded, _ = hostile
     assert _lost(graded, "forges_verdicts") == set()
-    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    report = write_report(course, ASSIGNMENT, CourseLayout(course).reports).read_text()
     assert "made up by a learner" not in report
     assert "Diagnosed mistakes" in report
 
@@ -190,7 +192,7 @@ def test_every_step_stays_within_the_budget(hostile, student):
     course, result, graded, _ = hostile
     outcome = next(o for o in result.graded if o.student == student)
     assert outcome.ok and outcome.seconds < 120, outcome
-    feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    feedback = CourseLayout(course).student_notebook("feedback", student, ASSIGNMENT, ".html")
     assert feedback.stat().st_size < 4 * 2**20
     if student == "markdown_bomb":
         assert "&lt;p&gt;&lt;a&gt;&lt;x&gt;" in feedback.read_text()  # shown as text
@@ -207,15 +209,15 @@ def test_wrong_file_name_is_explained(hostile):
 @pytest.mark.parametrize("student", sorted(FLAGS))
 def test_instructor_sees_tampering_flags(hostile, student):
     course, _, _, _ = hostile
-    notebook = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = CourseLayout(course).student_notebook("submitted", student, ASSIGNMENT)
     reasons = [flag.reason for flag in scan_notebook(notebook)]
     assert any(FLAGS[student] in reason for reason in reasons), reasons
-    report = write_report(course, ASSIGNMENT, course / "reports").read_text()
+    report = write_report(course, ASSIGNMENT, CourseLayout(course).reports).read_text()
     assert html.escape(FLAGS[student]) in report and "corrupt_json" in report
 
 
 def test_honest_code_is_not_flagged():
-    notebook = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = CourseLayout(ROOT).source_notebook(ASSIGNMENT)
     assert scan_notebook(notebook) == []
 
 
@@ -230,5 +232,5 @@ def test_hidden_tests_never_reach_the_kernel(hostile):
     )
     assert "def linear" in printed  # the learner's own cells are in the history...
     assert "hidden=True" not in printed  # ...the test cells are not
-    feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    feedback = CourseLayout(course).student_notebook("feedback", student, ASSIGNMENT, ".html")
     assert "def linear" in feedback.read_text() and "hidden=True" not in feedback.read_text()

@@ -22,14 +22,16 @@ import nbformat
 import pytest
 from rich.console import Console
 
-from autograder.grading import intake, sandbox
+from autograder.grading import folders, sandbox, staging
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs, neutralise
-from autograder.grading.feedback import HideHiddenTests
+from autograder.grading.preprocessors.hide_hidden_tests import HideHiddenTests
+from autograder.grading.preprocessors.sanitize_feedback import SanitizeFeedback
 from autograder.grading.report import write_report
-from autograder.grading.sanitize import SanitizeFeedback, clean_html
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import Variant, build_submission
+from autograder.grading.sanitize import clean_html
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import Variant, build_submission
 from autograder.verdict import MIME_TYPE
 from tests.harness import ROOT, make_course
 
@@ -105,9 +107,9 @@ def _submissions(solution: nbformat.NotebookNode) -> dict[str, dict[str, bytes]]
 def _plant_folder(folder: Path, course: Path) -> None:
     """Links to source/, the gradebook and the classmate; a FIFO; files too big or too many."""
     links = {
-        "extra.txt": course / "source" / ASSIGNMENT / NOTEBOOK,
-        "gradebook_copy.db": course / "gradebook.db",
-        "classmate.txt": course / "submitted" / "honest" / ASSIGNMENT / NOTEBOOK,
+        "extra.txt": CourseLayout(course).source_notebook(ASSIGNMENT),
+        "gradebook_copy.db": CourseLayout(course).gradebook,
+        "classmate.txt": CourseLayout(course).student_notebook("submitted", "honest", ASSIGNMENT),
         "instructor": course / "source",
     }
     for name, target in links.items():
@@ -123,27 +125,29 @@ def _plant_folder(folder: Path, course: Path) -> None:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, grading_cluster):
     course = make_course(tmp_path_factory.mktemp("hostile_outputs") / "course", ASSIGNMENT)
-    source_path = course / "source" / ASSIGNMENT / NOTEBOOK
+    source_path = CourseLayout(course).source_notebook(ASSIGNMENT)
     source = nbformat.read(source_path, 4)
-    release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, 4)
+    release = nbformat.read(CourseLayout(course).release_notebook(ASSIGNMENT), 4)
     solution = build_submission(Variant("solution", ""), source, release)
     source.cells[5].source += f"\n# {SOURCE_MARKER}\n"
     nbformat.write(source, source_path)
     for student, files in _submissions(solution).items():
-        folder = course / "submitted" / student / ASSIGNMENT
+        folder = CourseLayout(course).student_folder("submitted", student, ASSIGNMENT)
         folder.mkdir(parents=True)
         for name, data in files.items():
             (folder / name).write_bytes(data)
-    scripts = course / "submitted" / "scripts" / ASSIGNMENT / NOTEBOOK
+    scripts = CourseLayout(course).student_notebook("submitted", "scripts", ASSIGNMENT)
     notebook = nbformat.read(scripts, 4)
     notebook.cells.insert(2, nbformat.v4.new_code_cell(SCRIPTS))
     nbformat.write(notebook, scripts)
-    _plant_folder(course / "submitted" / "planted_links" / ASSIGNMENT, course)
-    gradebook_mode = (course / "gradebook.db").stat().st_mode
+    _plant_folder(
+        CourseLayout(course).student_folder("submitted", "planted_links", ASSIGNMENT), course
+    )
+    gradebook_mode = CourseLayout(course).gradebook.stat().st_mode
     options = Options(cell_timeout=30, timeout=120, memory_mb=1024, scheduler=grading_cluster)
     with open(os.devnull, "w") as quiet:
         result = grade(course, ASSIGNMENT, options, Console(file=quiet))
-    reports = course / "reports"
+    reports = CourseLayout(course).reports
     export_csvs(course, ASSIGNMENT, reports)
     write_report(course, ASSIGNMENT, reports)
     return course, result, gradebook_mode
@@ -173,11 +177,11 @@ def test_every_submission_scores_as_its_honest_code_does(batch):
 @pytest.mark.nbgrader
 def test_gradebook_intact_and_writable(batch):
     course, _, mode_before = batch
-    gradebook = course / "gradebook.db"
+    gradebook = CourseLayout(course).gradebook
     assert not gradebook.is_symlink()
     assert gradebook.read_bytes()[:16] == b"SQLite format 3\0"
     assert gradebook.stat().st_mode == mode_before and gradebook.stat().st_mode & stat.S_IWUSR
-    assert SOURCE_MARKER in (course / "source" / ASSIGNMENT / NOTEBOOK).read_text()
+    assert SOURCE_MARKER in CourseLayout(course).source_notebook(ASSIGNMENT).read_text()
 
 
 @pytest.mark.nbgrader
@@ -223,7 +227,11 @@ class _Markup(HTMLParser):
 @pytest.mark.nbgrader
 def test_feedback_and_report_carry_no_script(batch):
     course, _, _ = batch
-    page = (course / "feedback" / "scripts" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    page = (
+        CourseLayout(course)
+        .student_notebook("feedback", "scripts", ASSIGNMENT, ".html")
+        .read_text()
+    )
     assert "<b>bold</b>" in page  # harmless HTML still renders
     assert "hidden=True" not in page  # the hook never sees test cells: the judge runs them
     markup = _Markup(page)
@@ -236,7 +244,7 @@ def test_feedback_and_report_carry_no_script(batch):
 @pytest.mark.nbgrader
 def test_csv_cells_are_neutralised(batch):
     course, _, _ = batch
-    for path in (course / "reports").glob("*.csv"):
+    for path in CourseLayout(course).reports.glob("*.csv"):
         rows = list(csv.reader(path.open(encoding="utf-8")))
         assert [r[0] for r in rows] != [FORMULA_ID]
         for cell in (c for row in rows for c in row):
@@ -269,7 +277,7 @@ def test_report_written_naming_what_it_could_not_read(batch):
 def test_intake_reads_regular_files_only_and_within_bounds(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text(SOURCE_MARKER)
-    folder = tmp_path / "submitted" / "s" / ASSIGNMENT
+    folder = CourseLayout(tmp_path).student_folder("submitted", "s", ASSIGNMENT)
     (folder / "sub" / "deeper").mkdir(parents=True)
     (folder / NOTEBOOK).write_text("{}")
     (folder / "a.txt").write_text("12345")
@@ -279,8 +287,8 @@ def test_intake_reads_regular_files_only_and_within_bounds(tmp_path):
     (folder / "link.txt").symlink_to(secret)
     (folder / "linked_folder").symlink_to(tmp_path)
     os.mkfifo(folder / "pipe")
-    limits = intake.Limits(files=3, file_bytes=10, total_bytes=9, depth=1)
-    read = intake.read_submission(tmp_path / "submitted", Path("s", ASSIGNMENT), limits)
+    limits = folders.Limits(files=3, file_bytes=10, total_bytes=9, depth=1)
+    read = folders.read_folder(tmp_path / "submitted", Path("s", ASSIGNMENT), limits)
     assert read.files == {NOTEBOOK: b"{}", "a.txt": b"12345"}
     assert read.skipped == [
         "big.txt: 11 bytes, more than the 10 bytes a file may have",
@@ -292,17 +300,17 @@ def test_intake_reads_regular_files_only_and_within_bounds(tmp_path):
     ]
     for index in range(30):
         (folder / "sub" / f"link{index:02}").symlink_to(secret)
-    read = intake.read_submission(tmp_path / "submitted", Path("s", ASSIGNMENT), limits)
+    read = folders.read_folder(tmp_path / "submitted", Path("s", ASSIGNMENT), limits)
     assert len(read.skipped) == 21 and read.skipped[-1] == "... and 16 more items not read"
     (tmp_path / "submitted" / "t").symlink_to(folder.parent)
-    refused = intake.read_submission(tmp_path / "submitted", Path("t", ASSIGNMENT))
+    refused = folders.read_folder(tmp_path / "submitted", Path("t", ASSIGNMENT))
     assert refused.files == {} and "symbolic link" in refused.skipped[0]
 
 
 def test_staging_makes_a_clean_copy_and_clears_planted_links(tmp_path):
     course = tmp_path / "course"
-    gradebook = course / "gradebook.db"
-    folder = course / "submitted" / "s" / ASSIGNMENT
+    gradebook = CourseLayout(course).gradebook
+    folder = CourseLayout(course).student_folder("submitted", "s", ASSIGNMENT)
     folder.mkdir(parents=True)
     gradebook.write_text("the gradebook")
     (folder / NOTEBOOK).write_text("{}")
@@ -310,13 +318,13 @@ def test_staging_makes_a_clean_copy_and_clears_planted_links(tmp_path):
     for step in ("autograded", "feedback"):
         (course / step / "s" / ASSIGNMENT).mkdir(parents=True)
         (course / step / "s" / ASSIGNMENT / NOTEBOOK).symlink_to(gradebook)
-    read = intake.read_submission(course / "submitted", Path("s", ASSIGNMENT))
+    read = folders.read_folder(course / "submitted", Path("s", ASSIGNMENT))
     left_out = read.skipped
-    intake.stage(course, ASSIGNMENT, "s", read.files)
-    staged = course / intake.STAGED / "s" / ASSIGNMENT
+    staging.stage(course, ASSIGNMENT, "s", read.files)
+    staged = course / staging.STAGED / "s" / ASSIGNMENT
     assert sorted(p.name for p in staged.iterdir()) == [NOTEBOOK]
     assert left_out == ["gradebook.txt: a symbolic link (not followed)"]
-    assert not (course / "autograded" / "s" / ASSIGNMENT).exists()
+    assert not (CourseLayout(course).student_folder("autograded", "s", ASSIGNMENT)).exists()
     assert gradebook.read_text() == "the gradebook"
 
 
@@ -338,7 +346,7 @@ def test_sanitizer_escapes_scripts_and_keeps_notebook_html():
     for trick in ("<!--><script>alert(4)</script>-->", "<!--->x<script>alert(5)</script>"):
         cell, _ = SanitizeFeedback().preprocess_cell(nbformat.v4.new_markdown_cell(trick), {}, 0)
         assert cell.cell_type == "raw" and "<script" not in cell.source, trick
-    source = nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, 4)
+    source = nbformat.read(CourseLayout(ROOT).source_notebook(ASSIGNMENT), 4)
     for cell in (c for c in source.cells if c.cell_type == "markdown"):
         assert SanitizeFeedback().preprocess_cell(copy.deepcopy(cell), {}, 0)[0] == cell
 

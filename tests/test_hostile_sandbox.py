@@ -22,8 +22,9 @@ from autograder.grading import kernels, limits, sandbox
 from autograder.grading.batch import Options, grade
 from autograder.grading.exports import export_csvs
 from autograder.grading.report import write_report
-from autograder.nbgrader_run import read_scores
-from autograder.submissions import load_variants, write_submissions
+from autograder.layout import CourseLayout
+from autograder.nbgrader_driver import read_scores
+from autograder.variants import load_variants, write_submissions
 from tests.harness import (
     ROOT,
     GradedClass,
@@ -89,7 +90,7 @@ def _plant_secrets(course: Path) -> None:
     # feedback/ for every student by design.
     (course / "source" / "instructor").mkdir()
     (course / "source" / "instructor" / "notes.txt").write_text(SECRET)
-    with sqlite3.connect(course / "gradebook.db") as gradebook:
+    with sqlite3.connect(CourseLayout(course).gradebook) as gradebook:
         gradebook.execute("create table hostile_marker (value text)")
         gradebook.execute("insert into hostile_marker values (?)", (SECRET,))
 
@@ -123,10 +124,12 @@ def batch(tmp_path_factory, grading_cluster):
         server.close()
         abstract.close()
     survived = worker_processes(grading_cluster) == workers
-    exports = export_csvs(course, ASSIGNMENT, course / "reports")
-    report = write_report(course, ASSIGNMENT, course / "reports")
+    exports = export_csvs(course, ASSIGNMENT, CourseLayout(course).reports)
+    report = write_report(course, ASSIGNMENT, CourseLayout(course).reports)
     scores = read_scores(course, ASSIGNMENT)
-    notebooks = {s: course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in scores}
+    notebooks = {
+        s: CourseLayout(course).student_notebook("autograded", s, ASSIGNMENT) for s in scores
+    }
     graded = GradedClass(scores, notebooks, {o.student: o.error for o in result.failed})
     return course, result, graded, (*exports, report), survived
 
@@ -174,7 +177,8 @@ def test_each_attack_gets_its_score(batch, case):
 @pytest.mark.nbgrader
 def test_no_secret_reaches_any_output(batch):
     course, _, _, _, _ = batch
-    written = [course / "autograded", course / "feedback", course / "reports"]
+    layout = CourseLayout(course)
+    written = [layout.autograded, layout.feedback, layout.reports]
     files = [f for folder in written for f in folder.rglob("*") if f.is_file()]
     assert len(files) > 2 * len(CASES)
     assert [f for f in files if SECRET.encode() in f.read_bytes()] == []

@@ -206,7 +206,7 @@ class NumPyKernel:
     def execute(self, code: str):
         from traitlets.config import Config
 
-        from autograder.grading.execute import NumPyKernel as Kernel
+        from autograder.grading.judge_kernel import NumPyKernel as Kernel
 
         if self.kernel is None or self.kernel.dead:
             self.stop()

@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from autograder.nbgrader_run import assignments
+from autograder.cells import nbgrader_meta
+from autograder.nbgrader_driver import assignments
 from autograder.registry import all_exercises
-from autograder.submissions import nbgrader_meta
 from tests.harness import ROOT
 
 SPEC = ROOT / "tests" / "fixtures" / "spec"

@@ -28,8 +28,8 @@ from rich.console import Console
 from autograder.grading.batch import Options, grade
 from autograder.grading.ledger import fingerprint
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import CellScore, read_scores
-from autograder.submissions import Variant, parse_variant, write_submissions
+from autograder.nbgrader_driver import CellScore, read_scores
+from autograder.variants import Variant, parse_variant, write_submissions
 from tests.harness import FIXTURES, ROOT, make_course
 
 pytestmark = pytest.mark.xdist_group("postgres")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from autograder.nbgrader_run import assignments
+from autograder.nbgrader_driver import assignments
 from tests.harness import ROOT, make_course
 
 CHAPTERS = assignments(ROOT)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from autograder.grading import report
 from autograder.grading.report import write_report
-from autograder.nbgrader_run import CellScore
+from autograder.nbgrader_driver import CellScore
 from autograder.verdict import MIME_TYPE
 from tests.harness import ROOT
 

@@ -7,8 +7,9 @@ import copy
 import nbformat
 import pytest
 
+from autograder.cells import nbgrader_meta
 from autograder.grading.scan import scan_source, scan_text
-from autograder.submissions import Variant, build_submission, nbgrader_meta
+from autograder.variants import Variant, build_submission
 from tests.harness import ROOT
 
 CHAPTERS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from rich.console import Console
 
+from autograder.cells import nbgrader_meta
 from autograder.layout import CourseLayout
 from autograder.selfgrade import progress, selfgrade
-from autograder.submissions import nbgrader_meta
 from tests.harness import ROOT, learner_notebook
 
 CHAPTER = "02_activations"

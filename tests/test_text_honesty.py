@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.nbgrader_run import assignments
+from autograder.nbgrader_driver import assignments
 from tests.conftest import corpus
 from tests.harness import ROOT
 

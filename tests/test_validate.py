@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.nbgrader_run import assignments, nbgrader
+from autograder.nbgrader_driver import assignments, nbgrader
 from tests.harness import ROOT, learner_notebook
 
 CHAPTERS = assignments(ROOT)

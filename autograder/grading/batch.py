@@ -1,6 +1,6 @@
 """``autograder grade``: grade a class in parallel, incrementally, without stopping on bad work.
 
-The instructor's machine reads each submission (:mod:`~autograder.grading.intake`), sends
+The instructor's machine reads each submission (:mod:`~autograder.grading.folders`), sends
 its files to a grading worker on a Dask cluster (:mod:`~autograder.grading.cluster`), and
 records what comes back (:mod:`~autograder.grading.record`) and in the ledger, one
 submission at a time as they finish.
@@ -25,15 +25,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from autograder.grading import cluster, sandbox
-from autograder.grading.intake import Submission, read_submission
+from autograder.grading.folders import FolderFiles, read_folder
 from autograder.grading.ledger import Ledger, fingerprint
 from autograder.grading.package import pack
+from autograder.grading.plugin import grade_submission
+from autograder.grading.private_course import Graded
 from autograder.grading.record import Recorder
 from autograder.grading.settings import Options
-from autograder.grading.worker import grade_submission
 from autograder.layout import CourseLayout
 
-__all__ = ["BatchResult", "Options", "Outcome", "grade", "print_summary", "submissions"]
+__all__ = ["BatchResult", "Options", "Outcome", "grade", "print_summary", "submitted_folders"]
 
 
 @dataclass
@@ -44,9 +45,10 @@ class Outcome:
     ok: bool
     error: str = ""
     seconds: float = 0.0
-    #: what the grader did not read from the learner's folder (see grading.intake)
+    #: what the grader did not read from the learner's folder (see grading.folders)
     left_out: list[str] = field(default_factory=list)
-    #: (exercise, diagnosis) of each mistake the judge diagnosed (see grading.execute)
+    #: (exercise, diagnosis) of each mistake the judge diagnosed
+    #: (see grading.preprocessors.resilient_execute)
     diagnosed: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -71,7 +73,7 @@ class BatchResult:
         return [o for o in self.graded if not o.ok]
 
 
-def submissions(course_root: Path, assignment: str) -> dict[str, Path]:
+def submitted_folders(course_root: Path, assignment: str) -> dict[str, Path]:
     """Student id → submitted folder, for every submission of the assignment."""
     folder = CourseLayout(course_root).submitted
     if not folder.is_dir():
@@ -109,7 +111,7 @@ def _check_assignment(course_root: Path, assignment: str, db_url: str | None) ->
     """
     from nbgrader.api import InvalidEntry, MissingEntry
 
-    from autograder.nbgrader_run import open_gradebook
+    from autograder.nbgrader_driver import open_gradebook
 
     with open_gradebook(course_root, db_url) as gradebook:
         try:
@@ -120,7 +122,7 @@ def _check_assignment(course_root: Path, assignment: str, db_url: str | None) ->
                 f"`nbgrader generate_assignment {assignment}` first"
             ) from None
         known = {student.id for student in gradebook.students}
-        for student in submissions(course_root, assignment).keys() - known:
+        for student in submitted_folders(course_root, assignment).keys() - known:
             if refused_id(student):
                 continue
             with contextlib.suppress(InvalidEntry):  # just added by a concurrent run
@@ -164,15 +166,27 @@ def _grade(
     result = BatchResult(assignment)
     started = time.perf_counter()
     _check_assignment(course_root, assignment, options.db_url)
-    layout = CourseLayout(course_root)
     ledger = Ledger(course_root, assignment)
+    todo = _to_grade(course_root, assignment, options, ledger, result)
+    if todo:
+        _grade_on_cluster(course_root, assignment, todo, options, ledger, result, console, stop)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _to_grade(
+    course_root: Path, assignment: str, options: Options, ledger: Ledger, result: BatchResult
+) -> dict[str, str]:
+    """Student → fingerprint of each new or changed submission; the others go into
+    ``result`` (refused ids as failed, unchanged ones as skipped), with missing notebooks
+    as warnings."""
+    layout = CourseLayout(course_root)
     source = layout.source_notebook(assignment)
     todo: dict[str, str] = {}
     expected = {p.name for p in source.parent.glob("*.ipynb")}
-    for student, folder in submissions(course_root, assignment).items():
+    for student, folder in submitted_folders(course_root, assignment).items():
         if why := refused_id(student):
-            outcome = Outcome(student, False, why)
-            result.graded.append(outcome)
+            result.graded.append(Outcome(student, False, why))
             ledger.record(student, "", False, why)
             continue
         present = {p.name for p in folder.glob("*.ipynb")}
@@ -186,72 +200,105 @@ def _grade(
             todo[student] = current
         else:
             result.skipped.append(student)
-    if not todo:
-        result.seconds = time.perf_counter() - started
-        return result
+    return todo
 
+
+_COLUMNS = (
+    TextColumn("[bold]{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TextColumn("elapsed"),
+    TextColumn("{task.elapsed:.0f}s"),
+    TextColumn("eta"),
+    TimeRemainingColumn(),
+)
+
+
+def _grade_on_cluster(
+    course_root: Path,
+    assignment: str,
+    todo: dict[str, str],
+    options: Options,
+    ledger: Ledger,
+    result: BatchResult,
+    console: Console,
+    stop: threading.Event,
+) -> None:
+    """Grade the ``todo`` submissions on the cluster, recording each in the course and the
+    ledger as it comes back, until done or ``stop`` is set (``result.interrupted``)."""
+    layout = CourseLayout(course_root)
     config = layout.config()
     ignore = tuple(CourseDirectory(config=config).ignore)
     gradebook = layout.gradebook_url(options.db_url, lock_timeout=120)
     recorder = Recorder(course_root, assignment, gradebook, config)
-    in_flight: dict[str, Submission] = {}
+    in_flight: dict[str, FolderFiles] = {}
 
     def jobs() -> Iterator[tuple[str, tuple]]:
         for student in todo:
-            read = read_submission(layout.submitted, Path(student, assignment), ignore=ignore)
+            read = read_folder(layout.submitted, Path(student, assignment), ignore=ignore)
             in_flight[student] = read
             yield student, (package, student, read.files)
 
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("elapsed"),
-        TextColumn("{task.elapsed:.0f}s"),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
     try:
         with (
             cluster.connect(min(options.workers, len(todo)), options.scheduler) as engine,
-            Progress(*columns, console=console) as progress,
+            Progress(*_COLUMNS, console=console) as progress,
         ):
-            result.engine = engine.describe()
-            if options.isolate and (problems := engine.isolation_problems()):
-                where = "; ".join(f"{machine}: {why}" for machine, why in problems.items())
-                console.print(f"[yellow]warning: kernels run without isolation ({where})[/yellow]")
-                options = dataclasses.replace(options, isolate=False)
-            result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
-            result.limits = engine.kernel_limits(options.memory_mb)
-            engine.warm(options.isolate, layout.logs)
+            options = _prepare(engine, options, result, console, layout.logs)
             package = pack(course_root, assignment, options)
             task = progress.add_task(f"grading {assignment}", total=len(todo))
             window = 2 * max(engine.workers, 1)
-            for student, graded in cluster.run(engine, grade_submission, jobs(), window, stop):
-                submission = in_flight.pop(student)
-                if isinstance(graded, BaseException):
-                    outcome = Outcome(student, False, _ungradable(graded))
-                else:
-                    outcome = Outcome(student, graded.ok, graded.error, graded.seconds)
-                    outcome.diagnosed = graded.diagnosed
-                    try:
-                        recorder.record(graded, submission.files)
-                    except Exception as error:  # noqa: BLE001  (reported by name; batch goes on)
-                        outcome.ok, outcome.error = False, f"could not be recorded: {error!r}"
-                outcome.left_out = submission.skipped
+            for student, graded in cluster.feed(engine, grade_submission, jobs(), window, stop):
+                outcome = _outcome(student, graded, in_flight.pop(student), recorder)
                 ledger.record(student, todo[student], outcome.ok, outcome.error, outcome.diagnosed)
-                result.graded.append(outcome)
-                if outcome.left_out:
-                    earlier = result.warnings.get(student)
-                    note = "not read: " + "; ".join(outcome.left_out)
-                    result.warnings[student] = f"{earlier}; {note}" if earlier else note
+                _add(result, outcome)
                 progress.advance(task)
             if stop.is_set():
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
         result.interrupted = True
-    result.seconds = time.perf_counter() - started
-    return result
+
+
+def _prepare(
+    engine: cluster.Engine, options: Options, result: BatchResult, console: Console, logs: Path
+) -> Options:
+    """Describe the cluster in ``result``, warm its workers; the options to grade with
+    (without isolation, with a warning, where the workers' machines cannot isolate)."""
+    result.engine = engine.describe()
+    if options.isolate and (problems := engine.isolation_problems()):
+        where = "; ".join(f"{machine}: {why}" for machine, why in problems.items())
+        console.print(f"[yellow]warning: kernels run without isolation ({where})[/yellow]")
+        options = dataclasses.replace(options, isolate=False)
+    result.isolation = sandbox.DESCRIPTION if options.isolate else "no isolation"
+    result.limits = engine.kernel_limits(options.memory_mb)
+    engine.warm(options.isolate, logs)
+    return options
+
+
+def _outcome(
+    student: str, graded: Graded | BaseException, read: FolderFiles, recorder: Recorder
+) -> Outcome:
+    """How one submission went, once what the worker returned is recorded in the course."""
+    if isinstance(graded, BaseException):
+        outcome = Outcome(student, False, _ungradable(graded))
+    else:
+        outcome = Outcome(student, graded.ok, graded.error, graded.seconds)
+        outcome.diagnosed = graded.diagnosed
+        try:
+            recorder.record(graded, read.files)
+        except Exception as error:  # noqa: BLE001  (reported by name; batch goes on)
+            outcome.ok, outcome.error = False, f"could not be recorded: {error!r}"
+    outcome.left_out = read.skipped
+    return outcome
+
+
+def _add(result: BatchResult, outcome: Outcome) -> None:
+    """Count ``outcome`` in ``result``, what was not read among the student's warnings."""
+    result.graded.append(outcome)
+    if outcome.left_out:
+        earlier = result.warnings.get(outcome.student)
+        note = "not read: " + "; ".join(outcome.left_out)
+        result.warnings[outcome.student] = f"{earlier}; {note}" if earlier else note
 
 
 def print_summary(result: BatchResult, console: Console) -> None:

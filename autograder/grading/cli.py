@@ -1,4 +1,4 @@
-"""The ``autograder grade`` command: grade, then summarise."""
+"""The ``autograder grade`` command: its options, and what it prints after grading."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ import sys
 
 from rich.console import Console
 
-from autograder.grading.batch import grade, print_summary
+from autograder.grading.api import grade_class
 from autograder.grading.collect import collect_zip
-from autograder.grading.exports import export_csvs
-from autograder.grading.report import write_report
 from autograder.grading.settings import Options
-from autograder.layout import CourseLayout
 
 
-def run_grade(args: argparse.Namespace) -> int:
-    """Grade one assignment as the command-line arguments say; exit status 0 unless interrupted."""
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    options = Options(
+def options_of(args: argparse.Namespace) -> Options:
+    """The grading run's settings, from the command line."""
+    return Options(
         workers=args.workers,
         force=args.force,
         timeout=args.timeout,
@@ -31,19 +27,24 @@ def run_grade(args: argparse.Namespace) -> int:
         db_url=args.db or "",
         scheduler=args.scheduler,
     )
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Grade one assignment as the command-line arguments say; exit status 0 unless interrupted."""
+    console = Console(width=None if sys.stdout.isatty() else 160)
     course_root = args.course_dir.resolve()
     if args.zip is not None:
         students = collect_zip(course_root, args.assignment, args.zip.resolve())
         console.print(f"collected {len(students)} submissions from {args.zip.name}")
-    result = grade(course_root, args.assignment, options, console)
-    print_summary(result, console)
-    if result.interrupted:
+    graded = grade_class(course_root, args.assignment, options_of(args), console)
+    if graded.result.interrupted:
         return 130
-    folder = CourseLayout(course_root).reports
-    totals, exercises = export_csvs(course_root, args.assignment, folder, args.db)
-    report = write_report(course_root, args.assignment, folder, args.db)
+    assert graded.totals and graded.exercises and graded.report
     console.print(
-        f"exports: {totals.relative_to(course_root)}, {exercises.relative_to(course_root)}"
+        f"exports: {graded.totals.relative_to(course_root)}, "
+        f"{graded.exercises.relative_to(course_root)}"
     )
-    console.print(f"report:  {report.relative_to(course_root)}; feedback: feedback/<student>/")
+    console.print(
+        f"report:  {graded.report.relative_to(course_root)}; feedback: feedback/<student>/"
+    )
     return 0

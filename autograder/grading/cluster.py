@@ -4,8 +4,8 @@
 127.0.0.1 (one thread each: a worker grades one submission at a time), or connects to the
 scheduler given with ``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``. Either way it asks the
 workers' machines whether kernels can be sandboxed there, registers
-:class:`~autograder.grading.worker.GradingPlugin` on every worker (new ones too) and feeds
-the cluster a bounded window of tasks (:func:`run`), so that the client holds only the
+:class:`~autograder.grading.plugin.GradingPlugin` on every worker (new ones too) and feeds
+the cluster a bounded window of tasks (:func:`feed`), so that the client holds only the
 submissions in flight, whatever the size of the class.
 
 Faults are Dask's: a task that raised is run again (``RETRIES``); the tasks of a worker that
@@ -31,7 +31,7 @@ import dask
 from distributed import Client, LocalCluster, Security, as_completed
 
 from autograder.grading import limits, sandbox
-from autograder.grading.worker import GradingPlugin
+from autograder.grading.plugin import GradingPlugin
 
 #: how many times a task whose worker died is given to another (the scheduler's setting)
 ALLOWED_FAILURES = 2
@@ -176,7 +176,7 @@ def connect(workers: int, scheduler: str = "") -> Iterator[Engine]:
         yield Engine(client, local=not address)
 
 
-def run(
+def feed(
     engine: Engine,
     task: Callable[..., Any],
     jobs: Iterable[tuple[str, tuple]],

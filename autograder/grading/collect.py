@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from autograder.layout import CourseLayout
-from autograder.nbgrader_run import nbgrader
+from autograder.nbgrader_driver import nbgrader
 
 
 def collect_zip(course_root: Path, assignment: str, archive: Path) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
-from autograder.nbgrader_run import open_gradebook
+from autograder.nbgrader_driver import open_gradebook
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")

@@ -1,8 +1,8 @@
 """A warm fork server: ``python -P -m autograder.grading.forkserver FLAVOUR --sockets DIR``.
 
-Runs inside bubblewrap (see :mod:`autograder.grading.sandbox`), imports the flavour's warm
-module once ("full": :mod:`autograder.grading.warm`, TensorFlow and Keras; "numpy":
-:mod:`autograder.grading.numpy_kernel`, never TensorFlow), then forks one kernel per request.
+Runs inside bubblewrap (see :mod:`autograder.grading.sandbox`), imports the flavour's preload
+module once ("full": :mod:`autograder.grading.preload_full`, TensorFlow and Keras; "numpy":
+:mod:`autograder.grading.preload_numpy`, never TensorFlow), then forks one kernel per request.
 It speaks JSON lines over stdin/stdout with its grading worker:
 
 - ``{"op": "launch", "kernel": ID, "connection": {...}, "env": {...}, "cwd": ...,
@@ -32,7 +32,8 @@ from typing import Any
 
 from autograder.grading import limits, sandbox
 
-WARM = {"full": "autograder.grading.warm", "numpy": "autograder.grading.numpy_kernel"}
+#: each flavour's preload module: what its fork server imports once, before forking kernels
+PRELOADS = {"full": "autograder.grading.preload_full", "numpy": "autograder.grading.preload_numpy"}
 
 
 class Server:
@@ -214,12 +215,12 @@ def check(sockets: Path) -> dict[str, Any]:
 
 
 def serve(flavour: str, sockets: Path) -> None:
-    """Import the warm modules, say ready, then answer requests until stdin closes.
+    """Import the preload module, say ready, then answer requests until stdin closes.
 
     The imported objects are frozen out of the garbage collector: a kernel's collections
     then skip them, and do not touch (copy) the pages it shares with this server.
     """
-    importlib.import_module(WARM[flavour])
+    importlib.import_module(PRELOADS[flavour])
     gc.freeze()
     server = Server(sockets)
     handlers = {"launch": server.launch, "poll": server.poll, "signal": server.signal}
@@ -238,7 +239,7 @@ def serve(flavour: str, sockets: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("flavour", nargs="?", choices=sorted(WARM), default="full")
+    parser.add_argument("flavour", nargs="?", choices=sorted(PRELOADS), default="full")
     parser.add_argument("--sockets", type=Path, default=sandbox.SOCKETS)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()

@@ -3,11 +3,11 @@
 A plain kernel start pays for Python, ipykernel and an 8 s TensorFlow import. Here each
 worker keeps one fork server per kernel flavour (:mod:`autograder.grading.forkserver`,
 started on first use inside bubblewrap, see :mod:`autograder.grading.sandbox`) that has
-imported the flavour's warm modules once; every kernel is a fork of it that confines itself
+imported the flavour's preload module once; every kernel is a fork of it that confines itself
 in namespaces of its own and runs an ordinary ipykernel on the connection jupyter_client
 chose. Everything else is stock jupyter_client / nbclient. The kernels' limits are traits of
 :class:`WarmProvisioner`, set through traitlets configuration (see
-:meth:`autograder.grading.settings.Options.nbgrader_config`).
+:func:`autograder.grading.configuration.run_settings`).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Type, Unicode
 
 from autograder import wire
-from autograder.grading import intake, limits, sandbox
-from autograder.grading.forkserver import WARM as WARM_FLAVOURS
+from autograder.grading import limits, sandbox
+from autograder.grading.folders import read_folder
+from autograder.grading.forkserver import PRELOADS
 from autograder.grading.sandbox import die_with_parent
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
@@ -76,7 +77,7 @@ def _forget_dead_servers() -> None:
     """Remove socket folders of workers that are gone (a killed worker cannot clean up)."""
     for folder in _socket_root().glob("*-*"):
         pid, _, flavour = folder.name.partition("-")
-        if pid.isdigit() and flavour in WARM_FLAVOURS and not Path(f"/proc/{pid}").exists():
+        if pid.isdigit() and flavour in PRELOADS and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -310,11 +311,12 @@ class WarmKernelClient(AsyncKernelClient):
 
 def _offered(folder: Any) -> dict[str, str]:
     """The files of the kernel's working folder (the submission's, notebooks left out by
-    :class:`autograder.grading.intake.PrivateWorkdir`), bounded as intake bounds a submission,
+    :class:`~autograder.grading.preprocessors.private_workdir.PrivateWorkdir`), bounded as a
+    submission is,
     as base64 for the sandboxed kernel to find in its own."""
     if not folder or not Path(folder).is_dir():
         return {}
-    found = intake.read_submission(Path(folder), Path("."), ignore=("*.ipynb",))
+    found = read_folder(Path(folder), Path("."), ignore=("*.ipynb",))
     return {name: base64.b64encode(data).decode("ascii") for name, data in found.files.items()}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.grading.intake import read_submission, write_files
+from autograder.grading.folders import read_folder, write_files
 from autograder.grading.settings import Options
 from autograder.layout import CourseLayout
 
@@ -112,11 +112,11 @@ def gradebook_record(gradebook: Any, assignment: str) -> dict[str, Any]:
 
 def pack(course_root: Path, assignment: str, options: Options) -> Package:
     """Everything a worker needs to grade ``assignment`` of the course at ``course_root``."""
-    from autograder.nbgrader_run import open_gradebook
+    from autograder.nbgrader_driver import open_gradebook
 
     layout = CourseLayout(course_root)
     config = layout.nbgrader_config.read_bytes() if layout.nbgrader_config.is_file() else b""
-    source = read_submission(layout.source, Path(assignment))
+    source = read_folder(layout.source, Path(assignment))
     files = {name: data for name, data in source.files.items() if not name.endswith(".ipynb")}
     with open_gradebook(course_root, options.db_url or None) as gradebook:
         record = gradebook_record(gradebook, assignment)

@@ -1,6 +1,6 @@
 """Record a graded submission in the instructor's course: folders and gradebook.
 
-Workers return data (:class:`~autograder.grading.worker.Graded`); only the instructor's
+Workers return data (:class:`~autograder.grading.private_course.Graded`); only the instructor's
 machine writes the course. It does to the gradebook what ``nbgrader autograde`` does there,
 with nbgrader's own code: the student's submission with its timestamp (a notebook left out
 of a submission scores zero), then nbgrader's :class:`SaveAutoGrades` and
@@ -20,8 +20,8 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from autograder.grading.intake import remove, write_files
-from autograder.grading.worker import Graded
+from autograder.grading.folders import remove, write_files
+from autograder.grading.private_course import Graded
 from autograder.layout import CourseLayout
 
 
@@ -36,7 +36,7 @@ class Recorder:
         """Write ``graded`` (from the files ``submitted``) as ``nbgrader autograde`` would."""
         student = graded.student
         for step, files in (("autograded", graded.autograded), ("feedback", graded.feedback)):
-            folder = self.layout.root / step / student / self.assignment
+            folder = self.layout.student_folder(step, student, self.assignment)
             if files:
                 write_files(files, folder)
             else:

@@ -1,7 +1,7 @@
 """One HTML page per assignment for the instructor: distributions, pass rates, mistakes, flags.
 
 The page is written for any class, whatever its folders hold: learners' files are read
-through :mod:`autograder.grading.intake` (no link followed, sizes bounded), anything that
+through :mod:`autograder.grading.folders` (no link followed, sizes bounded), anything that
 cannot be read or parsed (a stray notebook, odd metadata, a plot matplotlib cannot draw)
 is listed under "Not read" with the reason instead of stopping the report, and every
 text on the page is escaped (nothing from a notebook is rendered as HTML).
@@ -20,11 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograder.grading.intake import read_submission  # noqa: E402
+from autograder.grading.folders import read_folder  # noqa: E402
 from autograder.grading.ledger import Ledger  # noqa: E402
 from autograder.grading.scan import Flag, scan_text  # noqa: E402
 from autograder.layout import CourseLayout  # noqa: E402
-from autograder.nbgrader_run import CellScore, read_scores  # noqa: E402
+from autograder.nbgrader_driver import CellScore, read_scores  # noqa: E402
 
 #: (where, why): what the report could not read
 Unread = list[tuple[str, str]]
@@ -134,8 +134,9 @@ def _table(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
 def scan_submissions(course_root: Path, assignment: str, unread: Unread) -> list[tuple[str, Flag]]:
     """(student, flag) for what each learner wrote in the assignment's notebooks.
 
-    Reads each submitted folder through the intake (no link followed, sizes bounded); what
-    it leaves out, stray notebooks and notebooks that are not notebooks go to ``unread``.
+    Reads each submitted folder with :func:`~autograder.grading.folders.read_folder` (no link
+    followed, sizes bounded); what it leaves out, stray notebooks and notebooks that are not
+    notebooks go to ``unread``.
     """
     layout = CourseLayout(course_root)
     graded = sorted(p.name for p in layout.source_notebook(assignment).parent.glob("*.ipynb"))
@@ -148,16 +149,16 @@ def scan_submissions(course_root: Path, assignment: str, unread: Unread) -> list
     flags = []
     students = sorted(p.parent.name for p in layout.submitted.glob(f"*/{assignment}"))
     for student in students:
-        submission = read_submission(layout.submitted, Path(student, assignment))
-        unread += [(student, note) for note in submission.skipped]
-        for name in submission.files:
+        read = read_folder(layout.submitted, Path(student, assignment))
+        unread += [(student, note) for note in read.skipped]
+        for name in read.files:
             if name.endswith(".ipynb") and "/" not in name and name not in graded:
                 unread.append((student, f"{name}: not part of the assignment (not graded)"))
         for name in graded:
-            if name not in submission.files:
+            if name not in read.files:
                 continue
             try:
-                found = scan_text(submission.files[name].decode("utf-8"), released)
+                found = scan_text(read.files[name].decode("utf-8"), released)
             except Exception as error:  # whatever a learner's file holds, the report goes on
                 unread.append((student, f"{name}: not scanned ({_why(error)})"))
                 continue
@@ -165,48 +166,63 @@ def scan_submissions(course_root: Path, assignment: str, unread: Unread) -> list
     return flags
 
 
-def write_report(
-    course_root: Path, assignment: str, folder: Path, db_url: str | None = None
-) -> Path:
-    """Write ``<folder>/<assignment>_report.html`` (scores from the gradebook at ``db_url``, by
-    default the course's) and return its path."""
-    unread: Unread = []
+def _scores(
+    course_root: Path, assignment: str, db_url: str | None, unread: Unread
+) -> dict[str, dict[str, CellScore]]:
+    """Every graded submission's scores; none if the gradebook cannot be read (noted)."""
     try:
-        scores = read_scores(course_root, assignment, db_url)
+        return read_scores(course_root, assignment, db_url)
     except Exception as error:  # a gradebook that cannot be read still gets a page saying so
         unread.append(("gradebook", _why(error)))
-        scores = {}
-    ledger = Ledger(course_root, assignment)
-    failed = [(s, e.get("error", "")) for s, e in sorted(ledger.entries.items()) if not e.get("ok")]
-    flags = scan_submissions(course_root, assignment, unread)
-    if scores:
-        plots = _plot(lambda: _distribution(scores), unread, "score distribution")
-        plots += _plot(lambda: _pass_rates(scores), unread, "pass rates")
-    else:
-        plots = ""
-    mistakes = diagnosed_mistakes(course_root, assignment, unread)
+        return {}
+
+
+def _score_plots(scores: dict[str, dict[str, CellScore]], unread: Unread) -> str:
+    """The score distribution and the pass rates, as <img> elements ('' without scores)."""
+    if not scores:
+        return ""
+    plots = _plot(lambda: _distribution(scores), unread, "score distribution")
+    return plots + _plot(lambda: _pass_rates(scores), unread, "pass rates")
+
+
+def _mistakes_section(mistakes: collections.Counter[tuple[str, str]], unread: Unread) -> str:
+    """The most frequent diagnosed mistakes, as a plot and a table."""
     top = mistakes.most_common(10)
-    mistake_plot = (
+    plot = (
         _plot(lambda: _mistakes(top), unread, "diagnosed mistakes")
         if top
         else "<p>No diagnosed mistakes.</p>"
     )
+    rows = [(*k, n) for k, n in mistakes.most_common(20)]
+    return f"{plot}\n{_table(('exercise', 'diagnosis', 'submissions'), rows)}"
+
+
+def _summary(scores: dict[str, dict[str, CellScore]]) -> str:
     totals = sorted(sum(c.score for c in s.values()) for s in scores.values())
-    summary = (
-        f"{len(scores)} graded submissions; median {totals[len(totals) // 2]:g} points"
-        if totals
-        else "no graded submissions yet"
-    )
+    if not totals:
+        return "no graded submissions yet"
+    return f"{len(scores)} graded submissions; median {totals[len(totals) // 2]:g} points"
+
+
+def _page(
+    assignment: str,
+    summary: str,
+    plots: str,
+    mistakes: str,
+    failed: list[tuple[object, ...]],
+    flags: list[tuple[str, Flag]],
+    unread: Unread,
+) -> str:
+    """The report's HTML: every text escaped, every table from data."""
     title = html.escape(assignment)
-    page = f"""<!doctype html><html><head><meta charset="utf-8">
+    return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>{title}: grading report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 td,th{{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}}
 img{{max-width:100%;display:block;margin:1em 0}}</style></head><body>
 <h1>{title}: grading report</h1><p>{html.escape(summary)}</p>
 <h2>Scores</h2>{plots}
-<h2>Diagnosed mistakes</h2>{mistake_plot}
-{_table(("exercise", "diagnosis", "submissions"), [(*k, n) for k, n in mistakes.most_common(20)])}
+<h2>Diagnosed mistakes</h2>{mistakes}
 <h2>Submissions that could not be graded</h2>
 {_table(("student", "why"), failed)}
 <h2>Flagged for review (static scan of what learners wrote)</h2>
@@ -215,6 +231,21 @@ img{{max-width:100%;display:block;margin:1em 0}}</style></head><body>
 <p>Files and data the grader did not read, or the report could not use, and why.</p>
 {_table(("where", "why"), unread)}
 </body></html>"""
+
+
+def write_report(
+    course_root: Path, assignment: str, folder: Path, db_url: str | None = None
+) -> Path:
+    """Write ``<folder>/<assignment>_report.html`` (scores from the gradebook at ``db_url``, by
+    default the course's) and return its path."""
+    unread: Unread = []
+    scores = _scores(course_root, assignment, db_url, unread)
+    ledger = Ledger(course_root, assignment)
+    failed = [(s, e.get("error", "")) for s, e in sorted(ledger.entries.items()) if not e.get("ok")]
+    flags = scan_submissions(course_root, assignment, unread)
+    plots = _score_plots(scores, unread)
+    mistakes = _mistakes_section(diagnosed_mistakes(course_root, assignment, unread), unread)
+    page = _page(assignment, _summary(scores), plots, mistakes, failed, flags, unread)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assignment}_report.html"
     path.write_text(page, encoding="utf-8")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.cells import nbgrader_meta
+
 _CHECKER_NAMES = {"check", "CheckFailed", "autograder"}
 _NUMPY = {"np", "numpy"}
 #: builtins, suspicious only when called as the builtin (a bare name or builtins.<name>)
@@ -150,12 +152,6 @@ def _text(source: Any) -> str:
     return "".join(map(str, source)) if isinstance(source, list) else str(source)
 
 
-def _meta(cell: Any) -> dict:
-    metadata = cell.get("metadata") if isinstance(cell, dict) else None
-    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
 def _code_cells(notebook: Any) -> list[dict]:
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
@@ -170,7 +166,7 @@ def _released_cells(text: str | None) -> tuple[set[str], dict[str, str]]:
     cells = _code_cells(json.loads(text))
     by_name: dict[str, str] = {}
     for cell in cells:
-        for key in (_meta(cell).get("grade_id"), cell.get("id")):
+        for key in (nbgrader_meta(cell).get("grade_id"), cell.get("id")):
             if isinstance(key, str):
                 by_name.setdefault(key, _text(cell.get("source", "")))
     return {_text(c.get("source", "")).strip() for c in cells}, by_name
@@ -184,7 +180,7 @@ def scan_text(text: str, released: str | None = None) -> list[Flag]:
     course_code, course_cells = _released_cells(released)
     flags = []
     for index, cell in enumerate(_code_cells(json.loads(text))):
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("locked") and not meta.get("solution"):
             continue  # locked cells are restored from the gradebook anyway
         source = _text(cell.get("source", ""))

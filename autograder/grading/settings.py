@@ -2,7 +2,8 @@
 
 ``autograder grade`` builds :class:`Options` from its command line, hands it whole to
 each worker inside the assignment's package, and the worker turns it into nbgrader/traitlets
-configuration of the classes that use it (:meth:`Options.nbgrader_config`), the way
+configuration of the classes that use it
+(:func:`autograder.grading.configuration.run_settings`), the way
 nbgrader's own preprocessors take their settings.
 """
 
@@ -12,8 +13,6 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass
-
-from traitlets.config import Config
 
 
 @dataclass(frozen=True)
@@ -46,16 +45,3 @@ class Options:
     def to_json(self) -> str:
         """These settings as one line of JSON (what a worker receives)."""
         return json.dumps(dataclasses.asdict(self))
-
-    def nbgrader_config(self) -> Config:
-        """These settings as configuration of the execute preprocessor and the kernels."""
-        config = Config()
-        if self.cell_timeout:
-            config.Execute.timeout = int(self.cell_timeout)
-        config.ResilientExecute.submission_seconds = float(self.timeout)
-        config.ResilientExecute.output_bytes = int(self.output_bytes)
-        config.ResilientExecute.every_cell = bool(self.every_cell)
-        config.WarmProvisioner.memory_mb = int(self.memory_mb)
-        config.WarmProvisioner.isolate = bool(self.isolate)
-        config.WarmProvisioner.figures = bool(self.figures)
-        return config

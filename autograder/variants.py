@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.cells import nbgrader_meta
 from autograder.layout import CourseLayout
 
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
@@ -92,11 +93,6 @@ def parse_variant(path: Path) -> Variant:
         files,
         differs,
     )
-
-
-def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
-    """The cell's nbgrader metadata (empty for ordinary cells)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def strip_solution_markers(source: str) -> str:

@@ -20,21 +20,19 @@ Differences from stock nbgrader (everything else, including scoring, is unchange
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import time
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
 from autograder import runner
+from autograder.cells import is_test_cell, nbgrader_meta
 from autograder.grading import analysis
 from autograder.grading.judge import (
-    BUFFERS,
     PREPARE_NUMPY,
     Judge,
     NoAnswer,
@@ -42,6 +40,7 @@ from autograder.grading.judge import (
     outputs_of,
     replay_code,
 )
+from autograder.grading.judge_kernel import NumPyKernel, OutputCap
 from autograder.grading.kernels import WarmKernelManager
 from autograder.grading.settings import Options
 from autograder.judges import process_state
@@ -59,16 +58,6 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 NOT_RUN = "[not run by the grader: no graded check depends on this cell]\n"
 
 
-def grading_of(cell: NotebookNode) -> dict[str, Any]:
-    """The cell's nbgrader metadata."""
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _is_test(cell: NotebookNode) -> bool:
-    grading = grading_of(cell)
-    return bool(grading.get("grade", False) and not grading.get("solution", False))
-
-
 def needed_cells(nb: NotebookNode, seconds: float = analysis.SECONDS) -> set[int] | None:
     """Indices of the code cells the grades depend on (None: all of them, also when the
     notebook is too large to analyse or the analysis takes more than ``seconds``)."""
@@ -77,9 +66,9 @@ def needed_cells(nb: NotebookNode, seconds: float = analysis.SECONDS) -> set[int
     checked: set[str] = set()
     for position, i in enumerate(code):
         cell = nb.cells[i]
-        calls = check_calls(cell.source) if _is_test(cell) else None
+        calls = check_calls(cell.source) if is_test_cell(cell) else None
         checked |= {call.function for call in calls or ()}
-        if grading_of(cell).get("solution") or grading_of(cell).get("grade"):
+        if nbgrader_meta(cell).get("solution") or nbgrader_meta(cell).get("grade"):
             required.add(position)  # the learner's answers and the test cells
     run = analysis.bounded_cells_to_run(
         [nb.cells[i].source for i in code], required, checked, seconds
@@ -103,7 +92,7 @@ DIAGNOSED: dict[str, list[tuple[str, str]]] = {}
 
 def diagnoses(cell: NotebookNode, verdicts: list) -> list[tuple[str, str]]:
     """(exercise, diagnosis) of each mistake in the judge's ``verdicts`` of a test cell."""
-    exercise = str(grading_of(cell).get("grade_id", "")).removeprefix("test_")
+    exercise = str(nbgrader_meta(cell).get("grade_id", "")).removeprefix("test_")
     found = []
     for verdict in verdicts:
         named = [str(m) for m in verdict.mistakes]
@@ -117,73 +106,6 @@ def diagnoses(cell: NotebookNode, verdicts: list) -> list[tuple[str, str]]:
 def judge() -> Judge:
     """This worker's judge (its reference answers serve every submission it grades)."""
     return Judge()
-
-
-class OutputCap:
-    """Caps what a cell may stream; results for the judge are kept apart and not counted.
-
-    While the judge's own code runs (``_judging``), a result keeps the binary buffers of its
-    message (its arrays) under :data:`BUFFERS`; a learner's cell never leaves them in the notebook.
-    """
-
-    output_bytes: int
-    _judging = False
-
-    def _reset_cap(self) -> None:
-        self._streamed_bytes, self._truncated = 0, False
-
-    def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
-        content = msg.get("content", {})
-        if runner.MIME_TYPE in (content.get("data") or {}):
-            outs[:] = [o for o in outs if runner.MIME_TYPE not in o.get("data", {})]
-            result = super().output(outs, msg, display_id, cell_index)
-            if result is not None and self._judging:
-                result[BUFFERS] = [bytes(b) for b in msg.get("buffers") or []]
-            return result
-        self._streamed_bytes += len(str(content))
-        if self._streamed_bytes > self.output_bytes:
-            if not self._truncated:
-                self._truncated = True
-                note = f"[output truncated by the grader after {self.output_bytes:,} bytes]\n"
-                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
-
-
-class NumPyKernel(OutputCap, NotebookClient):
-    """The submission's second kernel, without TensorFlow, where NumPy exercises are called."""
-
-    def __init__(self, output_bytes: int, **kwargs: Any) -> None:
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
-        super().__init__(
-            notebook,
-            allow_errors=True,
-            interrupt_on_timeout=True,
-            shutdown_kernel="immediate",
-            **kwargs,
-        )
-        self.output_bytes = output_bytes
-        self._judging = True
-        self.km = WarmKernelManager(config=self.config, flavour="numpy", kernel_name="python3")
-        self.start_new_kernel()
-        self.start_new_kernel_client()
-        self.dead = False
-
-    def run(self, code: str, timeout: float) -> list[NotebookNode]:
-        """Outputs of ``code``, or NoAnswer when the kernel dies or runs out of time."""
-        self.timeout = max(1, int(timeout))
-        self._reset_cap()
-        cell = nbformat.v4.new_code_cell(code)
-        try:
-            self.execute_cell(cell, 0, store_history=False)
-        except Exception as error:  # DeadKernelError, CellTimeoutError, ...
-            self.dead = True
-            raise NoAnswer(f"the NumPy kernel stopped ({type(error).__name__})") from None
-        return cell.outputs
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):  # already gone
-            self._cleanup_kernel()
 
 
 class ResilientExecute(OutputCap, Execute):
@@ -251,8 +173,8 @@ class ResilientExecute(OutputCap, Execute):
         if self._stopped is not None:
             cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell, resources
-        grading = grading_of(cell)
-        test = _is_test(cell)
+        grading = nbgrader_meta(cell)
+        test = is_test_cell(cell)
         calls = check_calls(cell.source) if test else None
         if calls is not None:
             full = functools.partial(self._run_in_kernel, index=index)

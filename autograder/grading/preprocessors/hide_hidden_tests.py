@@ -18,6 +18,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode, from_dict
 from traitlets import Bool
 
+from autograder.cells import nbgrader_meta
 from autograder.verdict import is_verdict_output
 
 _HIDDEN = re.compile(
@@ -72,7 +73,7 @@ class HideHiddenTests(Preprocessor):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
             return cell, resources
-        is_test = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
+        is_test = nbgrader_meta(cell).get("grade", False)
         if "BEGIN HIDDEN TESTS" in cell.source:
             cell.source = hide_hidden_tests(cell.source)
             is_test = True

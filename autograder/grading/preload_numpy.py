@@ -1,4 +1,4 @@
-"""Imported once by each worker's "numpy" fork server: NumPy, SciPy, matplotlib, never TensorFlow.
+"""Preloaded once by each worker's "numpy" fork server: NumPy, SciPy, matplotlib, never TensorFlow.
 
 NumPy exercises are judged in kernels forked from it. In the sandbox the server's filesystem
 view holds no TensorFlow, Keras, tf_keras, TensorBoard, JAX or PyTorch at all (see

@@ -1,4 +1,4 @@
-"""Imported once by each worker's "full" fork server, so that forked kernels start warm.
+"""Preloaded once by each worker's "full" fork server, so that forked kernels start warm.
 
 Only imports: no TensorFlow op may run here (a process that has run TF ops
 cannot fork safely), and no ZeroMQ context or thread may be created.

@@ -1,19 +1,16 @@
-"""What the grader takes from a learner's folder, and where learner code runs.
+"""Reading and writing learners' folders safely, on the instructor's machine and on workers.
 
 Everything in ``submitted/<student>/<assignment>/`` is the learner's: a symbolic link
 there can point at source/, the gradebook or a classmate's work, a FIFO can block the
 grader, a huge file fills the disk once nbgrader copies it to autograded/ and feedback/.
-So nbgrader never reads that folder. ``autograder grade`` reads it with
-:func:`read_submission` (every folder and file opened with ``O_NOFOLLOW`` relative to its
-parent, only regular files kept, their number and sizes bounded) and sends what it read to
-a grading worker, which writes it into a staging folder of its private course
-(:func:`stage`): that is what nbgrader autogrades (``CourseDirectory.submitted_directory``).
-What was left out is said per student, in the batch summary and the report.
-
-Learner code runs in a scratch folder of its own (:class:`PrivateWorkdir`), a copy of
-the submission's files: nothing it writes or replaces there (files, links, a notebook
-turned into a link to the gradebook) reaches autograded/ or feedback/, which nbgrader
-writes only from the notebook it holds and the staged files.
+So nbgrader never reads that folder. ``autograder grade`` reads it with :func:`read_folder`
+(every folder and file opened with ``O_NOFOLLOW`` relative to its parent, only regular
+files kept, their number and sizes bounded) and sends what it read to a grading worker,
+which stages it for nbgrader (:mod:`autograder.grading.staging`). What was left out is
+said per student, in the batch summary and the report. The same reader takes the
+assignment's source files into the package, the graded folders back from nbgrader and a
+kernel's working folder into its sandbox; :func:`write_files` and :func:`remove` write and
+clear folders without following links.
 """
 
 from __future__ import annotations
@@ -24,16 +21,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from nbconvert.preprocessors import Preprocessor
-from nbformat import NotebookNode
-from traitlets import Bool, Unicode
-
-from autograder.layout import CourseLayout
-
-#: nbgrader's ``submitted_directory`` while the worker grades: the staged copies
-STAGED = ".autograder/intake"
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _MB = 2**20
@@ -52,8 +40,8 @@ class Limits:
 
 
 @dataclass
-class Submission:
-    """The regular files read from a learner's folder, and what was left out and why."""
+class FolderFiles:
+    """The regular files read from a folder, and what was left out and why."""
 
     #: relative POSIX path → content
     files: dict[str, bytes] = field(default_factory=dict)
@@ -100,7 +88,12 @@ def _read_file(name: str, dir_fd: int, limit: int) -> bytes | str:
 
 
 def _walk(
-    dir_fd: int, prefix: str, depth: int, limits: Limits, ignore: tuple[str, ...], found: Submission
+    dir_fd: int,
+    prefix: str,
+    depth: int,
+    limits: Limits,
+    ignore: tuple[str, ...],
+    found: FolderFiles,
 ) -> None:
     with os.scandir(dir_fd) as scan:
         entries = sorted(scan, key=lambda e: (not e.name.endswith(".ipynb"), e.name))
@@ -138,16 +131,16 @@ def _walk(
                 found.files[path] = data
 
 
-def read_submission(
+def read_folder(
     base: Path, relative: Path, limits: Limits = Limits(), ignore: tuple[str, ...] = ()
-) -> Submission:
+) -> FolderFiles:
     """The regular files under ``base/relative``, no link followed at any level below ``base``.
 
     ``base`` (e.g. the course's submitted/) is trusted; every component of ``relative`` and
     everything under it is opened with ``O_NOFOLLOW``. Names matching an ``ignore`` glob
     (nbgrader's ``CourseDirectory.ignore``) are left out silently.
     """
-    found = Submission()
+    found = FolderFiles()
     fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for part in relative.parts:
@@ -186,58 +179,3 @@ def write_files(files: dict[str, bytes], folder: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-
-
-def scratch_folder(course_root: Path, assignment: str, student: str) -> Path:
-    """Where the kernel grading this submission runs (as deep in the course as autograded/)."""
-    return CourseLayout(course_root).grader_state / f"scratch-{assignment}" / student
-
-
-def _own_folders(course_root: Path, assignment: str, student: str) -> list[Path]:
-    layout = CourseLayout(course_root)
-    return [
-        course_root / STAGED / student / assignment,
-        layout.autograded / student / assignment,
-        layout.feedback / student / assignment,
-        scratch_folder(course_root, assignment, student),
-    ]
-
-
-def stage(course_root: Path, assignment: str, student: str, files: dict[str, bytes]) -> None:
-    """Stage a submission's files (read by :func:`read_submission`) for nbgrader to autograde.
-
-    Also clears the submission's autograded/ and feedback/ folders and scratch folder
-    without following links, so that nbgrader's own clean-up walks nothing planted.
-    """
-    for folder in _own_folders(course_root, assignment, student)[1:]:
-        remove(folder)
-    write_files(files, course_root / STAGED / student / assignment)
-
-
-def finish(course_root: Path, assignment: str, student: str) -> None:
-    """Drop everything grading this submission left: staged copy, outputs, scratch folder."""
-    for folder in _own_folders(course_root, assignment, student):
-        remove(folder)
-
-
-class PrivateWorkdir(Preprocessor):
-    """Run the kernel in a scratch copy of the submission's files, not in autograded/.
-
-    Goes first among the autograde preprocessors: nbconvert starts the kernel in
-    ``resources["metadata"]["path"]``, which nbgrader sets to the autograded folder.
-    The copy leaves out notebooks (the one being graded holds the hidden tests).
-    """
-
-    enabled = Bool(True).tag(config=True)
-    course_root = Unicode("", help="The course directory (scratch folders are kept in it).").tag(
-        config=True
-    )
-
-    def preprocess(self, nb: NotebookNode, resources: Any):
-        built = Path(resources["metadata"]["path"])
-        names = resources["nbgrader"]
-        scratch = scratch_folder(Path(self.course_root), names["assignment"], names["student"])
-        remove(scratch)
-        shutil.copytree(built, scratch, symlinks=True, ignore=shutil.ignore_patterns("*.ipynb"))
-        resources["metadata"]["path"] = str(scratch)
-        return nb, resources
