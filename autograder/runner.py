@@ -275,18 +275,20 @@ COURSE_TOOLS = {"autograder", "course"}
 NUMPY_COURSE_MODULES = {"course.mlp", "course.fallback", "course.functions"}
 
 
+def _needs_keras(module: str) -> bool:
+    """Whether ``module`` is one of :data:`COURSE_TOOLS`'s that the NumPy kernel skips."""
+    return module.split(".")[0] in COURSE_TOOLS and module not in NUMPY_COURSE_MODULES
+
+
 def _imports_course_tools(statement: ast.stmt) -> bool:
-    """Whether the statement imports one of :data:`COURSE_TOOLS` that needs Keras."""
+    """Whether the statement imports one of :data:`COURSE_TOOLS`'s modules that need Keras."""
     if isinstance(statement, ast.ImportFrom):
         module = statement.module or ""
-        if module == "course":
-            return any(f"course.{a.name}" not in NUMPY_COURSE_MODULES for a in statement.names)
-        return module.split(".")[0] in COURSE_TOOLS and module not in NUMPY_COURSE_MODULES
+        if module == "course":  # ``from course import mlp``: the submodules it names
+            return any(_needs_keras(f"course.{alias.name}") for alias in statement.names)
+        return _needs_keras(module)
     if isinstance(statement, ast.Import):
-        return any(
-            alias.name.split(".")[0] in COURSE_TOOLS and alias.name not in NUMPY_COURSE_MODULES
-            for alias in statement.names
-        )
+        return any(_needs_keras(alias.name) for alias in statement.names)
     return False
 
 
