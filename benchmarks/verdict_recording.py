@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder.checker import Expectations, evaluate
 from autograder.registry import course_secret, get_exercise
-from autograder.submissions import load_variants
+from autograder.variants import load_variants
 from tests.harness import FIXTURES
 from tests.test_course_secret import _answers, _checks
 
