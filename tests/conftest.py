@@ -18,6 +18,7 @@ from autograder.grading.batch import BatchResult
 from autograder.grading.cluster import local_cluster
 from autograder.variants import Variant, load_variants
 from tests.harness import FIXTURES, SAMPLE_CLASS, GradedClass, grade_class, grade_fast
+from tests.packing import pack
 
 
 def chapter_variants(assignment: str) -> list[Variant]:
@@ -66,13 +67,19 @@ class FastGraded:
     course: Path
     result: BatchResult
     graded: GradedClass
+    #: variant → the student id it was graded under (its own, or a shared submission's)
+    student: dict[str, str]
+    #: student id → the cells that submission must lose (every variant it holds loses its own)
+    lost: dict[str, set[str]]
 
 
 @pytest.fixture(scope="session")
 def fast_graded(
     tmp_path_factory: pytest.TempPathFactory, grading_cluster: str
 ) -> Callable[[str], FastGraded]:
-    """``fast_graded(assignment)``: every variant of the chapter, graded once by the fast grader.
+    """``fast_graded(assignment)``: every variant of the chapter, graded once by the fast grader,
+    the test fixtures packed into shared submissions where they can be (tests/packing.py),
+    the sample class's students each alone.
 
     Tests must not change the returned course; copy it first (``shutil.copytree``).
     """
@@ -81,10 +88,12 @@ def fast_graded(
     def grade(assignment: str) -> FastGraded:
         if assignment not in cache:
             course = tmp_path_factory.mktemp(f"fast-{assignment}") / "course"
-            result, graded = grade_fast(
-                course, assignment, chapter_variants(assignment), grading_cluster
-            )
-            cache[assignment] = FastGraded(course, result, graded)
+            submissions, student = pack(load_variants(FIXTURES / assignment))
+            sample = load_variants(SAMPLE_CLASS / assignment)
+            student.update({v.name: v.name for v in sample})
+            result, graded = grade_fast(course, assignment, submissions + sample, grading_cluster)
+            lost = {v.name: set(v.lost) for v in submissions + sample}
+            cache[assignment] = FastGraded(course, result, graded, student, lost)
         return cache[assignment]
 
     return grade

@@ -1,6 +1,7 @@
 """`make equivalence`: every chapter's whole variant corpus, graded by plain `nbgrader autograde`
 and by `autograder grade`; every cell's score must agree except where the variant names a
 deliberate difference (``differs:``, each one listed in the README's instructor guide).
+Every variant is graded alone here, by both graders (`make test` packs them, tests/packing.py).
 
 Not collected by `make test` (the file name does not start with ``test_``): plain nbgrader
 runs every notebook top to bottom, about half an hour for the corpus on two cores. `make
@@ -14,17 +15,17 @@ import pytest
 
 from autograder.nbgrader_driver import assignments
 from tests.conftest import chapter_variants, corpus
-from tests.harness import ROOT, grade_class
+from tests.harness import ROOT, grade_class, grade_fast
 
 CHAPTERS = assignments(ROOT)
 
 
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("assignment", [pytest.param(a, marks=corpus(a)) for a in CHAPTERS])
-def test_whole_corpus_scores_as_plain_nbgrader(tmp_path, fast_graded, assignment):
+def test_whole_corpus_scores_as_plain_nbgrader(tmp_path, grading_cluster, assignment):
     variants = chapter_variants(assignment)
-    plain = grade_class(tmp_path, assignment, variants)
-    fast = fast_graded(assignment).graded
+    plain = grade_class(tmp_path / "plain", assignment, variants)
+    fast = grade_fast(tmp_path / "fast" / "course", assignment, variants, grading_cluster)[1]
     assert not plain.failed and not fast.failed, {**plain.failed, **fast.failed}
     differing, unexplained = [], []
     for variant in variants:

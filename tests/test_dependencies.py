@@ -33,6 +33,23 @@ def test_a_demonstration_is_skipped_and_what_the_answer_reads_runs():
     assert run(*cells, required=(0,)) == {0, 1, 3, 4, 5}
 
 
+def test_a_cell_runs_with_what_was_bound_before_it_and_its_functions_with_anything():
+    """A running cell needs only the cells before it for what it reads as it runs (a
+    demonstration that rebinds ``x`` later is not needed for it); what its functions read
+    may be bound anywhere, since they run when called."""
+    cells = (
+        "x = np.arange(3)",
+        "def f(v):\n    return helper(v)",
+        "from helpers import helper\nprint(helper(x))",
+        "x = np.linspace(0, 1)\nplt.plot(x, f(x))",
+        "def g():\n    return x",
+    )
+    assert run(*cells) == {0, 1, 2, 3}
+    assert run(*cells, checked=("f", "g")) == {0, 1, 2, 3, 4, 5}
+    read_both_ways = ("x = 1", "def f(v):\n    return v + x\nprint(x)", "x = 2")
+    assert run(*read_both_ways) == {0, 1, 2, 3}
+
+
 def test_changes_in_place_to_what_the_answer_reads_run():
     cells = (
         "TABLE = {}\ndef f(x):\n    return TABLE[x]",

@@ -3,7 +3,9 @@
 A chapter's demonstrations (plots, training runs, printed tables) are most of its run time
 and never graded. The judge needs only the learner's answers, the test cells it does not
 decide itself, and every cell that binds a name those read, directly or through the
-functions they call (a fixpoint over names, computed with :mod:`symtable`). A cell is run
+functions they call (a fixpoint over names, computed with :mod:`symtable`). What a cell
+reads as it runs must be bound by a cell before it; what a function reads, by any cell
+(it runs whenever it is called, so the analysis assumes it may be called last). A cell is run
 whatever it binds when it cannot be read (a syntax error), imports ``*``, runs magics, or
 calls something that sets global state (``np.seterr``, ``keras.config.set_floatx``,
 ``warnings.filterwarnings``, ...: not random seeds, since the judge seeds every random case
@@ -52,7 +54,10 @@ class CellNames:
     """What one code cell binds and reads at the notebook's top level."""
 
     binds: set[str] = field(default_factory=set)
+    #: every global it reads, its functions' and classes' included
     uses: set[str] = field(default_factory=set)
+    #: the globals it reads while it runs (the top level, not its functions' bodies)
+    runs_with: set[str] = field(default_factory=set)
     #: names its functions assign as ``global`` (bound when they are called), per function
     assigns_globally: dict[str, set[str]] = field(default_factory=dict)
     #: global names each of its top-level functions reads (the functions it may call)
@@ -68,6 +73,10 @@ class CellNames:
     always: bool = False
     #: reads the namespace dynamically: if it runs, every cell runs
     dynamic: bool = False
+
+    def in_functions(self) -> set[str]:
+        """The globals its functions and classes read."""
+        return set().union(*self.function_uses.values())
 
 
 def _transformed(source: str) -> str:
@@ -211,6 +220,7 @@ def cell_names(source: str) -> CellNames:
             names.imports.add(symbol.get_name())
         if symbol.is_referenced():
             names.uses.add(symbol.get_name())
+    names.runs_with = set(names.uses)
     _scope_names(table, names)
     _effects(tree, names)
     names.dynamic = names.dynamic or bool(names.uses & DYNAMIC) or "__main__" in code
@@ -247,11 +257,22 @@ def cells_to_run(sources: Sequence[str], required: set[int], checked: set[str]) 
         for function in names.calls:
             names.binds |= globals_of.get(function, set()) | globals_of.get("*", set())
     run = set(required) | {i for i, n in enumerate(cells) if n.always or FILES in n.binds}
-    live = set(checked)
+    # a name read as cell i runs must be bound by a cell before i; a name read in a function
+    # (which runs whenever it is called) by any cell
+    end = len(cells)
+    needed_before: dict[str, int] = dict.fromkeys(checked, end)
+    read: set[int] = set()
     while True:
-        for i in run:
-            live |= cells[i].uses | cells[i].calls
-        more = {i for i, names in enumerate(cells) if i not in run and names.binds & live}
+        for i in run - read:
+            for name in cells[i].runs_with | cells[i].calls:
+                needed_before[name] = max(needed_before.get(name, 0), i)
+            needed_before.update(dict.fromkeys(cells[i].in_functions(), end))
+        read |= run
+        more = {
+            i
+            for i, names in enumerate(cells)
+            if i not in run and any(needed_before.get(name, 0) > i for name in names.binds)
+        }
         if not more:
             break
         run |= more
