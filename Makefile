@@ -53,7 +53,7 @@ check: $(STAMP)
 ## equivalence: every chapter's whole variant corpus, plain `nbgrader autograde` vs `autograder grade`
 ## (`make test` compares a fixed subset); prints per chapter the variants compared and the differences
 equivalence: $(STAMP)
-	$(BIN)/python -m pytest -s tests/equivalence.py
+	$(BIN)/python -m pytest -n 0 -s tests/equivalence.py
 
 ## lab: JupyterLab on the student notebooks
 lab: $(STAMP)
