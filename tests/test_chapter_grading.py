@@ -13,8 +13,10 @@ import pytest
 from autograder.cells import nbgrader_meta
 from autograder.layout import CourseLayout
 from autograder.nbgrader_driver import assignments
+from autograder.variants import load_variants
 from tests.conftest import chapter_variants, corpus
 from tests.harness import FIXTURES, ROOT
+from tests.packing import pack
 
 CHAPTERS = assignments(ROOT)
 VARIANTS = [
@@ -80,3 +82,25 @@ def test_the_report_counts_the_mistakes_the_judge_diagnosed(fast_graded):
     sign_slip = get_exercise("sigmoid").mistakes[0].hint
     slipped = [v for v in chapter_variants("02_activations") if "sigmoid_sign_slip" in v.name]
     assert counts[("sigmoid", sign_slip)] >= len(slipped) >= 1
+
+
+@pytest.mark.parametrize("assignment", CHAPTERS)
+def test_each_variant_is_graded_once_and_never_beside_one_that_could_hide_it(assignment):
+    variants = load_variants(FIXTURES / assignment)
+    submissions, student = pack(variants)
+    assert sorted(student) == sorted(v.name for v in variants)
+    assert len({s.name for s in submissions}) == len(submissions) == len(set(student.values()))
+    for submission in submissions:
+        members = [v for v in variants if student[v.name] == submission.name]
+        changed = [cell for m in members for cell in m.cells]
+        assert len(changed) == len(set(changed)) == len(submission.cells)
+        for member in members:
+            others = {cell for m in members if m is not member for cell in m.lost}
+            assert not others & {f"test_{cell}" for cell in member.cells}, submission.name
+
+
+def test_a_variant_drawing_through_another_ones_answer_is_kept_apart_from_it():
+    variants = {v.name: v for v in load_variants(FIXTURES / "03_initialization")}
+    pair = [variants["truncated_normal_clipped"], variants["variance_scaling_aliases_other_way"]]
+    _, student = pack(pair)
+    assert student["truncated_normal_clipped"] != student["variance_scaling_aliases_other_way"]
