@@ -69,8 +69,8 @@ class FastGraded:
     graded: GradedClass
     #: variant → the student id it was graded under (its own, or a shared submission's)
     student: dict[str, str]
-    #: student id → the cells that submission must lose (every variant it holds loses its own)
-    lost: dict[str, set[str]]
+    #: student id → what was graded under it (a variant, or the merge of those it holds)
+    submissions: dict[str, Variant]
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +92,8 @@ def fast_graded(
             sample = load_variants(SAMPLE_CLASS / assignment)
             student.update({v.name: v.name for v in sample})
             result, graded = grade_fast(course, assignment, submissions + sample, grading_cluster)
-            lost = {v.name: set(v.lost) for v in submissions + sample}
-            cache[assignment] = FastGraded(course, result, graded, student, lost)
+            graded_as = {v.name: v for v in submissions + sample}
+            cache[assignment] = FastGraded(course, result, graded, student, graded_as)
         return cache[assignment]
 
     return grade

@@ -92,7 +92,7 @@ def pack(variants: list[Variant]) -> tuple[list[Variant], dict[str, str]]:
     submissions = list(alone)
     student = {v.name: v.name for v in alone}
     for number, group in enumerate(groups, 1):
-        name = f"{PACKED}{number:02d}" if len(group) > 1 else group[0].name
-        submissions.append(_merged(name, group) if len(group) > 1 else group[0])
-        student.update({m.name: name for m in group})
+        submission = _merged(f"{PACKED}{number:02d}", group) if len(group) > 1 else group[0]
+        submissions.append(submission)
+        student.update({m.name: submission.name for m in group})
     return submissions, student

@@ -54,8 +54,6 @@ class CellNames:
     """What one code cell binds and reads at the notebook's top level."""
 
     binds: set[str] = field(default_factory=set)
-    #: every global it reads, its functions' and classes' included
-    uses: set[str] = field(default_factory=set)
     #: the globals it reads while it runs (the top level, not its functions' bodies)
     runs_with: set[str] = field(default_factory=set)
     #: names its functions assign as ``global`` (bound when they are called), per function
@@ -78,6 +76,10 @@ class CellNames:
         """The globals its functions and classes read."""
         return set().union(*self.function_uses.values())
 
+    def uses(self) -> set[str]:
+        """Every global it reads, as it runs or in its functions and classes."""
+        return self.runs_with | self.in_functions()
+
 
 def _transformed(source: str) -> str:
     """The cell as IPython runs it (magics become calls)."""
@@ -95,7 +97,6 @@ def _scope_names(table: symtable.SymbolTable, names: CellNames, top: str = "") -
             if not symbol.is_global():
                 continue
             if symbol.is_referenced():
-                names.uses.add(symbol.get_name())
                 names.function_uses.setdefault(function, set()).add(symbol.get_name())
             if symbol.is_declared_global() and symbol.is_assigned():
                 owner = child.get_name() if table.get_type() == "module" else "*"
@@ -219,11 +220,10 @@ def cell_names(source: str) -> CellNames:
         if symbol.is_imported():
             names.imports.add(symbol.get_name())
         if symbol.is_referenced():
-            names.uses.add(symbol.get_name())
-    names.runs_with = set(names.uses)
+            names.runs_with.add(symbol.get_name())
     _scope_names(table, names)
     _effects(tree, names)
-    names.dynamic = names.dynamic or bool(names.uses & DYNAMIC) or "__main__" in code
+    names.dynamic = names.dynamic or bool(names.uses() & DYNAMIC) or "__main__" in code
     return names
 
 
